@@ -1,0 +1,48 @@
+# Set-up and checks. Every target creates or refreshes .venv/ and is
+# idempotent: stamps under .venv/.stamps record what is installed, so a second
+# run installs and builds nothing.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check --no-input
+CONSTRAINTS := -c requirements/build.txt
+STAMPS := $(VENV)/.stamps
+# pip's own warnings about this machine's local package mirrors are noise
+QUIET_PIP := 2>&1 | grep -v 'is ignored: it is neither a file nor a directory' ; test $${PIPESTATUS[0]} -eq 0
+
+SHELL := /bin/bash
+
+.PHONY: install test lint clean
+
+install: $(STAMPS)/package
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMPS)/build: requirements/build.txt | $(PY)
+	$(PIP) install -r requirements/build.txt $(QUIET_PIP)
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/mmcv: $(STAMPS)/build tools/install/build_mmcv.sh
+	bash tools/install/build_mmcv.sh $(PY)
+	@touch $@
+
+$(STAMPS)/runtime: $(STAMPS)/mmcv requirements/runtime.txt requirements/mim.txt requirements/mim_deps.txt requirements/tests.txt
+	$(PIP) install $(CONSTRAINTS) -r requirements/runtime.txt -r requirements/mim_deps.txt -r requirements/tests.txt $(QUIET_PIP)
+	$(PIP) install $(CONSTRAINTS) --no-deps -r requirements/mim.txt $(QUIET_PIP)
+	@touch $@
+
+$(STAMPS)/package: $(STAMPS)/runtime setup.py
+	$(PIP) install --no-deps --no-build-isolation --no-use-pep517 -e . $(QUIET_PIP)
+	$(PY) -c "import dist_kd_mm, mmrazor.models, mmcv.ops, mmdet.models, mmseg.models, mmpretrain.models"
+	@touch $@
+
+test: install
+	$(PY) -m ruff check dist_kd_mm tools tests configs setup.py
+	$(PY) -m pytest tests
+
+lint: install
+	$(PY) -m ruff check dist_kd_mm tools tests configs setup.py
+
+clean:
+	rm -rf $(VENV) dist_kd_mm/.mim build *.egg-info

@@ -1,0 +1,14 @@
+"""dist_kd_mm: DIST knowledge distillation as an mmrazor plugin.
+
+Importing the package first applies the fixes that let mmrazor 1.0.0 and
+mmengine 0.10.7 run on current torch (see :mod:`dist_kd_mm.compat`), then
+registers its modules in :data:`dist_kd_mm.registry.MODELS`.
+"""
+from .compat import apply_all as _apply_compat_fixes
+
+_apply_compat_fixes()
+
+from .models import DISTLoss  # noqa: E402
+from .version import __version__  # noqa: E402
+
+__all__ = ['DISTLoss', '__version__']

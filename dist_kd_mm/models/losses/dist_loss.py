@@ -1,0 +1,149 @@
+"""DIST loss: inter- and intra-class Pearson relations of class probabilities.
+
+Huang et al., "Knowledge Distillation from A Stronger Teacher", NeurIPS 2022.
+"""
+import torch
+from torch import Tensor, nn
+
+from dist_kd_mm.registry import MODELS
+from .dist_relation import ACTIVATIONS, dist_relations
+
+
+def as_instances_by_classes(logits: Tensor) -> Tensor:
+    """View ``(N, C)`` or ``(N, C, *spatial)`` logits as ``(N, C, P)``."""
+    return logits.reshape(logits.shape[0], logits.shape[1], -1)
+
+
+@MODELS.register_module()
+class DISTLoss(nn.Module):
+    """DIST loss, a drop-in for mmrazor's ``DISTLoss`` (``type`` change only).
+
+    With ``y = softmax(logits / tau)`` over classes (rows are instances,
+    columns are classes) and ``pearson`` the cosine similarity of mean-centred
+    vectors (``eps`` added to the denominator)::
+
+        inter = 1 - mean over rows    of pearson(y_s[i, :], y_t[i, :])
+        intra = 1 - mean over columns of pearson(y_s[:, c], y_t[:, c])
+        loss  = loss_weight * tau**2 * (inter_loss_weight * inter
+                                        + intra_loss_weight * intra)
+
+    Input shapes:
+
+    * ``(N, C)``: one instance per row; identical to the paper's formula and
+      to mmrazor's ``DISTLoss``.
+    * ``(N, C, H, W)`` (or any ``(N, C, *spatial)``): every pixel is an
+      instance, as if flattened to ``(N*H*W, C)``. The inter-class relation is
+      per pixel, the intra-class relation is per class over all pixels of all
+      images (the authors' segmentation code). mmrazor's ``DISTLoss`` differs
+      here: it softmaxes over dim 1 but then correlates along dim 0, so its
+      intra-class term correlates the images of the batch at each pixel, which
+      is +-1 or constant with 1-2 images per GPU.
+
+    The loss is computed in float32 (float64 input stays float64) whatever the
+    input dtype, e.g. fp16/bf16 logits under AMP. The teacher logits are
+    detached unless ``teacher_detach=False``.
+
+    Registered in dist_kd_mm's model registry, a child of mmrazor's: configs
+    name it ``type='dist_kd_mm.DISTLoss'``; ``type='DISTLoss'`` keeps meaning
+    mmrazor's own loss.
+
+    Args:
+        inter_loss_weight: ``beta``, weight of the inter-class relation.
+        intra_loss_weight: ``gamma``, weight of the intra-class relation.
+        tau: softmax (or sigmoid) temperature, > 0.
+        loss_weight: overall weight.
+        teacher_detach: detach the teacher logits (default True).
+        activation: ``'softmax'`` over classes, or ``'sigmoid'`` element-wise
+            for heads trained with sigmoid classification (e.g. RetinaNet).
+        eps: added to the Pearson denominator (1e-8 as in the authors' code).
+    """
+
+    def __init__(self,
+                 inter_loss_weight: float = 1.0,
+                 intra_loss_weight: float = 1.0,
+                 tau: float = 1.0,
+                 loss_weight: float = 1.0,
+                 teacher_detach: bool = True,
+                 activation: str = 'softmax',
+                 eps: float = 1e-8) -> None:
+        super().__init__()
+        if not tau > 0:
+            raise ValueError(f'DISTLoss: tau must be > 0, got {tau!r}')
+        if activation not in ACTIVATIONS:
+            raise ValueError(f'DISTLoss: activation must be one of '
+                             f'{ACTIVATIONS}, got {activation!r}')
+        if not eps > 0:
+            raise ValueError(f'DISTLoss: eps must be > 0, got {eps!r}')
+        self.inter_loss_weight = float(inter_loss_weight)
+        self.intra_loss_weight = float(intra_loss_weight)
+        self.tau = float(tau)
+        self.loss_weight = float(loss_weight)
+        self.teacher_detach = teacher_detach
+        self.activation = activation
+        self.eps = float(eps)
+
+    def extra_repr(self) -> str:
+        return (f'inter_loss_weight={self.inter_loss_weight}, '
+                f'intra_loss_weight={self.intra_loss_weight}, tau={self.tau}, '
+                f'loss_weight={self.loss_weight}, '
+                f'activation={self.activation!r}')
+
+    def forward(self, logits_S: Tensor, logits_T: Tensor) -> Tensor:
+        """Loss of student logits ``logits_S`` against teacher ``logits_T``.
+
+        Args:
+            logits_S: ``(N, C)`` or ``(N, C, *spatial)`` student logits.
+            logits_T: teacher logits of the same shape.
+
+        Returns:
+            A scalar float32 (or float64) tensor.
+        """
+        self._check_inputs(logits_S, logits_T)
+        if self.teacher_detach:
+            logits_T = logits_T.detach()
+        dtype = torch.promote_types(logits_S.dtype, torch.float32)
+        scale = self.loss_weight * self.tau**2
+        loss = dist_relations(
+            as_instances_by_classes(logits_S).to(dtype),
+            as_instances_by_classes(logits_T).to(dtype), self.tau,
+            scale * self.inter_loss_weight, scale * self.intra_loss_weight,
+            self.eps, self.activation)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(self._non_finite_message(
+                logits_S, logits_T))
+        return loss
+
+    @staticmethod
+    def _check_inputs(logits_S: Tensor, logits_T: Tensor) -> None:
+        for name, logits in (('logits_S (student)', logits_S),
+                             ('logits_T (teacher)', logits_T)):
+            if not isinstance(logits, Tensor):
+                raise TypeError(f'DISTLoss: {name} must be a Tensor, got '
+                                f'{type(logits).__name__}')
+            if logits.dim() < 2:
+                raise ValueError(
+                    f'DISTLoss: {name} must have shape (N, C) or '
+                    f'(N, C, *spatial), got {tuple(logits.shape)}')
+            if not logits.is_floating_point():
+                raise TypeError(f'DISTLoss: {name} must be floating point, '
+                                f'got {logits.dtype}')
+            if logits.numel() == 0:
+                raise ValueError(f'DISTLoss: {name} is empty, shape '
+                                 f'{tuple(logits.shape)}')
+        if logits_S.shape != logits_T.shape:
+            raise ValueError(
+                'DISTLoss: student and teacher logits differ in shape: '
+                f'logits_S {tuple(logits_S.shape)} vs logits_T '
+                f'{tuple(logits_T.shape)}; check that both recorders record '
+                'the same head output')
+
+    @staticmethod
+    def _non_finite_message(logits_S: Tensor, logits_T: Tensor) -> str:
+        bad = [
+            f'{name} has {int((~torch.isfinite(t)).sum())} non-finite values'
+            for name, t in (('logits_S (student)', logits_S),
+                            ('logits_T (teacher)', logits_T))
+            if not torch.isfinite(t).all()
+        ]
+        detail = '; '.join(bad) or 'inputs are finite (overflow in the loss)'
+        return f'DISTLoss is not finite: {detail}'

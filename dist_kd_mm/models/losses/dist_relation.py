@@ -1,0 +1,147 @@
+"""The two DIST relations with a hand-written backward.
+
+Both relations are computed on a ``(N, C, P)`` view of the logits: ``N``
+images, ``C`` classes and ``P`` positions per image (``P = 1`` for ``(N, C)``
+logits, ``P = H * W`` for dense maps). An instance is one ``(n, p)`` pair.
+
+* inter-class relation: Pearson correlation over classes (reduce ``dim=1``),
+  one value per instance;
+* intra-class relation: Pearson correlation over instances (reduce
+  ``dims=(0, 2)``), one value per class.
+
+No permute of the dense maps is needed: both reductions run on the native
+layout. Forward keeps only the activated probabilities and small per-group
+statistics; backward recomputes the centred values.
+
+For one relation with groups ``k`` (``K`` of them), centred vectors
+``a = y_s - mean(y_s)``, ``b = y_t - mean(y_t)``, ``D = |a| |b| + eps`` and
+``r = <a, b> / D``, the term ``w * (1 - mean_k r_k)`` has
+
+    d/da = -(w / K) * (b - r |b| a / |a|) / D
+
+which is already centred, so it is also the gradient with respect to
+``y_s``. Where ``|a| = 0`` the ``a / |a|`` part is taken as 0, as autograd's
+norm subgradient does.
+"""
+from typing import Optional, Tuple
+
+import torch
+from torch import Tensor
+
+ACTIVATIONS = ('softmax', 'sigmoid')
+INTER_DIMS: Tuple[int, ...] = (1, )
+INTRA_DIMS: Tuple[int, ...] = (0, 2)
+
+
+def activate(logits: Tensor, tau: float, activation: str) -> Tensor:
+    """Class probabilities of ``(N, C, P)`` logits at temperature ``tau``."""
+    scaled = logits / tau
+    if activation == 'softmax':
+        return scaled.softmax(dim=1)
+    return scaled.sigmoid()
+
+
+def activation_backward(grad_y: Tensor, y: Tensor, tau: float,
+                        activation: str) -> Tensor:
+    """Gradient w.r.t. the logits given the gradient w.r.t. ``y``."""
+    if activation == 'softmax':
+        inner = (grad_y * y).sum(dim=1, keepdim=True)
+        return (grad_y - inner).mul_(y).div_(tau)
+    return grad_y.mul(y).mul_(1 - y).div_(tau)
+
+
+class _GroupStats:
+    """Per-group statistics of one relation (shapes broadcast to y)."""
+
+    def __init__(self, y_s: Tensor, y_t: Tensor, dims: Tuple[int, ...],
+                 eps: float) -> None:
+        self.dims = dims
+        self.mean_s = y_s.mean(dim=dims, keepdim=True)
+        self.mean_t = y_t.mean(dim=dims, keepdim=True)
+        a = y_s - self.mean_s
+        b = y_t - self.mean_t
+        self.dot = (a * b).sum(dim=dims, keepdim=True)
+        self.norm_s = torch.linalg.vector_norm(a, dim=dims, keepdim=True)
+        self.norm_t = torch.linalg.vector_norm(b, dim=dims, keepdim=True)
+        self.denom = self.norm_s * self.norm_t + eps
+        self.corr = self.dot / self.denom
+
+    def centred(self, y_s: Tensor, y_t: Tensor) -> Tuple[Tensor, Tensor]:
+        return y_s - self.mean_s, y_t - self.mean_t
+
+    def grad_coefficients(self, weight: Tensor, own_norm: Tensor,
+                          other_norm: Tensor) -> Tuple[Tensor, Tensor]:
+        """``(alpha, beta)`` with ``d term / d own = alpha*other + beta*own``.
+
+        ``weight`` is ``w / K`` times the upstream gradient.
+        """
+        alpha = -weight / self.denom
+        safe_norm = torch.where(own_norm > 0, own_norm,
+                                torch.ones_like(own_norm))
+        beta = torch.where(own_norm > 0,
+                           weight * self.corr * other_norm /
+                           (safe_norm * self.denom), torch.zeros_like(own_norm))
+        return alpha, beta
+
+
+class DISTRelationFunction(torch.autograd.Function):
+    """``w_inter * (1 - mean r_inter) + w_intra * (1 - mean r_intra)``."""
+
+    @staticmethod
+    def forward(ctx, logits_s: Tensor, logits_t: Tensor, tau: float,
+                inter_weight: float, intra_weight: float, eps: float,
+                activation: str) -> Tensor:
+        y_s = activate(logits_s, tau, activation)
+        y_t = activate(logits_t, tau, activation)
+        inter = _GroupStats(y_s, y_t, INTER_DIMS, eps)
+        intra = _GroupStats(y_s, y_t, INTRA_DIMS, eps)
+        loss = (inter_weight * (1 - inter.corr.mean()) + intra_weight *
+                (1 - intra.corr.mean()))
+        ctx.save_for_backward(y_s, y_t)
+        ctx.stats = (inter, intra)
+        ctx.weights = (inter_weight, intra_weight)
+        ctx.tau = tau
+        ctx.activation = activation
+        return loss
+
+    @staticmethod
+    def backward(ctx, grad_output: Tensor):
+        y_s, y_t = ctx.saved_tensors
+        need_s, need_t = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        grad_y_s: Optional[Tensor] = None
+        grad_y_t: Optional[Tensor] = None
+        for stats, weight in zip(ctx.stats, ctx.weights):
+            if weight == 0:
+                continue
+            group_weight = grad_output * (weight / stats.corr.numel())
+            a, b = stats.centred(y_s, y_t)
+            if need_s:
+                alpha, beta = stats.grad_coefficients(group_weight,
+                                                      stats.norm_s,
+                                                      stats.norm_t)
+                term = torch.addcmul(b * alpha, a, beta)
+                grad_y_s = term if grad_y_s is None else grad_y_s.add_(term)
+            if need_t:
+                alpha, beta = stats.grad_coefficients(group_weight,
+                                                      stats.norm_t,
+                                                      stats.norm_s)
+                term = torch.addcmul(a * alpha, b, beta)
+                grad_y_t = term if grad_y_t is None else grad_y_t.add_(term)
+        grad_s = grad_t = None
+        if need_s:
+            grad_y_s = torch.zeros_like(y_s) if grad_y_s is None else grad_y_s
+            grad_s = activation_backward(grad_y_s, y_s, ctx.tau,
+                                         ctx.activation)
+        if need_t:
+            grad_y_t = torch.zeros_like(y_t) if grad_y_t is None else grad_y_t
+            grad_t = activation_backward(grad_y_t, y_t, ctx.tau,
+                                         ctx.activation)
+        return grad_s, grad_t, None, None, None, None, None
+
+
+def dist_relations(logits_s: Tensor, logits_t: Tensor, tau: float,
+                   inter_weight: float, intra_weight: float, eps: float,
+                   activation: str) -> Tensor:
+    """Weighted DIST relations of ``(N, C, P)`` logits (a scalar)."""
+    return DISTRelationFunction.apply(logits_s, logits_t, tau, inter_weight,
+                                      intra_weight, eps, activation)
