@@ -23,16 +23,18 @@ $(STAMPS)/build: requirements/build.txt | $(PY)
 	$(PIP) install -r requirements/build.txt $(QUIET_PIP)
 	@mkdir -p $(STAMPS) && touch $@
 
-$(STAMPS)/mmcv: $(STAMPS)/build tools/install/build_mmcv.sh
-	bash tools/install/build_mmcv.sh $(PY)
-	@touch $@
-
-$(STAMPS)/runtime: $(STAMPS)/mmcv requirements/runtime.txt requirements/mim.txt requirements/mim_deps.txt requirements/tests.txt
+# mmcv is not a pip requirement of the OpenMMLab packages, so they install
+# first; mmcv's check (import mmcv._ext) needs mmengine and cv2 from here.
+$(STAMPS)/runtime: $(STAMPS)/build requirements/runtime.txt requirements/mim.txt requirements/mim_deps.txt requirements/tests.txt
 	$(PIP) install $(CONSTRAINTS) -r requirements/runtime.txt -r requirements/mim_deps.txt -r requirements/tests.txt $(QUIET_PIP)
 	$(PIP) install $(CONSTRAINTS) --no-deps -r requirements/mim.txt $(QUIET_PIP)
 	@touch $@
 
-$(STAMPS)/package: $(STAMPS)/runtime setup.py
+$(STAMPS)/mmcv: $(STAMPS)/runtime tools/install/build_mmcv.sh
+	bash tools/install/build_mmcv.sh $(PY)
+	@touch $@
+
+$(STAMPS)/package: $(STAMPS)/mmcv setup.py
 	$(PIP) install --no-deps --no-build-isolation --no-use-pep517 -e . $(QUIET_PIP)
 	$(PY) -c "import dist_kd_mm, mmrazor.models, mmcv.ops, mmdet.models, mmseg.models, mmpretrain.models"
 	@touch $@

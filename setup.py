@@ -33,7 +33,7 @@ def add_mim_extension() -> None:
     """Link (develop) or copy (build/install) configs and tools into .mim."""
     if 'develop' in sys.argv:
         mode = 'symlink'
-    elif {'sdist', 'bdist_wheel', 'install', 'build', 'egg_info'} & set(
+    elif {'sdist', 'bdist_wheel', 'install', 'build'} & set(
             sys.argv) or any('wheel' in arg for arg in sys.argv):
         mode = 'copy'
     else:

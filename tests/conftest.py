@@ -3,14 +3,17 @@ import os
 import os.path as osp
 import subprocess
 import sys
-from typing import List
 
 import numpy as np
 import pytest
 from PIL import Image
 
+# Applies the torch fixes before any test module imports mmrazor.
+import dist_kd_mm  # noqa: F401
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-TEST_CONFIGS = osp.join(REPO_ROOT, 'tests', 'data', 'configs')
+TEST_DATA = osp.join(REPO_ROOT, 'tests', 'data')
+TEST_CONFIGS = osp.join(TEST_DATA, 'configs')
 VENV_BIN = osp.dirname(sys.executable)
 
 
@@ -41,16 +44,22 @@ def tiny_imagefolder(tmp_path_factory) -> str:
     return root
 
 
-def run_command(args: List[str], cwd: str, timeout: int = 600
-                ) -> subprocess.CompletedProcess:
-    """Run a command with the venv first on PATH; fail with its output."""
+def run_command(args: list[str], cwd: str, timeout: int = 600,
+                expected_returncode: int = 0) -> subprocess.CompletedProcess:
+    """Run a command with the venv first on PATH; fail with its output.
+
+    ``tests/data`` is on PYTHONPATH for test-only modules such as
+    ``stop_training_hook``.
+    """
     env = dict(os.environ)
     env['PATH'] = VENV_BIN + os.pathsep + env.get('PATH', '')
+    env['PYTHONPATH'] = os.pathsep.join(
+        filter(None, [TEST_DATA, env.get('PYTHONPATH')]))
     env.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', None)
     result = subprocess.run(
         args, cwd=cwd, env=env, capture_output=True, text=True,
         timeout=timeout)
-    if result.returncode != 0:
+    if result.returncode != expected_returncode:
         raise AssertionError(
             f'command failed ({result.returncode}): {" ".join(args)}\n'
             f'--- stdout ---\n{result.stdout[-6000:]}\n'

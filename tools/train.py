@@ -5,9 +5,10 @@ anything of mmrazor so that its torch compatibility fixes are in place.
 """
 import argparse
 
+from mmengine.config import Config
+
 import dist_kd_mm  # noqa: F401  (must precede every mmrazor import)
 from dist_kd_mm.apis import add_common_arguments, build_runner, load_config
-from mmengine.config import Config
 
 
 def parse_args() -> argparse.Namespace:

@@ -1,6 +1,10 @@
 """Helpers for the command-line tools."""
-from .cli import (add_common_arguments, build_runner, load_config,
-                  resolve_work_dir)
+from .cli import (
+                  add_common_arguments,
+                  build_runner,
+                  load_config,
+                  resolve_work_dir,
+)
 
 __all__ = [
     'add_common_arguments', 'build_runner', 'load_config', 'resolve_work_dir'

@@ -13,7 +13,8 @@ same names; using any of them raises :class:`QuantizationUnavailableError`.
 """
 import sys
 import types
-from typing import Any, Callable, Dict, Iterator
+from collections.abc import Iterator
+from typing import Any, Callable
 
 MODULE_NAME = 'mmrazor.structures.quantization.backend_config'
 BACKENDS = ('academic', 'native', 'openvino', 'tensorrt')
@@ -31,7 +32,7 @@ def _unavailable_message(what: str) -> str:
             'environment with torch < 2.6 and without dist_kd_mm.')
 
 
-class _UnavailableBackendConfigs(Dict[str, Any]):
+class _UnavailableBackendConfigs(dict[str, Any]):
     """Mapping that names the backends but raises when one is looked up."""
 
     def __getitem__(self, backend: str) -> Any:

@@ -4,9 +4,9 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from mmengine.logging import HistoryBuffer, MessageHub
 
 import dist_kd_mm  # noqa: F401
-from mmengine.logging import HistoryBuffer, MessageHub
 
 
 class NotAllowed:
@@ -46,4 +46,19 @@ def test_other_globals_are_still_refused(tmp_path):
     path = tmp_path / 'unsafe.pth'
     torch.save(dict(payload=NotAllowed(1)), path)
     with pytest.raises(pickle.UnpicklingError, match='NotAllowed'):
+        torch.load(path, weights_only=True)
+
+
+class ReducesToGetattr:
+    """Unpickles as ``getattr(np.ndarray, 'tofile')``: a method that writes
+    files, reached through the getattr global that HistoryBuffer needs."""
+
+    def __reduce__(self):
+        return getattr, (np.ndarray, 'tofile')
+
+
+def test_getattr_is_limited_to_history_buffer_methods(tmp_path):
+    path = tmp_path / 'getattr.pth'
+    torch.save(dict(payload=ReducesToGetattr()), path)
+    with pytest.raises(pickle.UnpicklingError, match='HistoryBuffer methods'):
         torch.load(path, weights_only=True)

@@ -14,7 +14,7 @@ def test_mmrazor_models_fails_without_the_fix():
     """The failure this fix exists for (if it vanishes, drop the fix)."""
     result = run_python('import mmrazor.models')
     assert result.returncode != 0
-    assert 'torch>=1.13 is not installed properly' in result.stderr
+    assert 'torch>=1.13` is not installed properly' in result.stderr
 
 
 def test_mmrazor_models_imports_after_dist_kd_mm():
@@ -28,11 +28,15 @@ def test_mmrazor_models_imports_after_dist_kd_mm():
 
 
 def test_quantization_is_unavailable_with_a_clear_error():
+    from mmrazor.structures.quantization import (
+        BackendConfigs,
+        get_native_backend_config,
+    )
+
     import dist_kd_mm  # noqa: F401
-    from dist_kd_mm.compat.mmrazor_quantization import \
-        QuantizationUnavailableError
-    from mmrazor.structures.quantization import (BackendConfigs,
-                                                 get_native_backend_config)
+    from dist_kd_mm.compat.mmrazor_quantization import (
+        QuantizationUnavailableError,
+    )
     assert 'native' in BackendConfigs
     with pytest.raises(QuantizationUnavailableError, match="'native'"):
         BackendConfigs['native']
@@ -42,13 +46,15 @@ def test_quantization_is_unavailable_with_a_clear_error():
 
 
 def test_native_quantizer_fails_clearly():
+    from mmrazor.models.quantizers import TorchNativeQuantizer
+
     import dist_kd_mm  # noqa: F401
-    from dist_kd_mm.compat.mmrazor_quantization import \
-        QuantizationUnavailableError
-    from mmrazor.models.quantizers import NativeQuantizer
+    from dist_kd_mm.compat.mmrazor_quantization import (
+        QuantizationUnavailableError,
+    )
     with pytest.raises(QuantizationUnavailableError,
                        match='torch.ao internals'):
-        NativeQuantizer(global_qconfig=dict(
+        TorchNativeQuantizer(global_qconfig=dict(
             w_observer=dict(type='mmrazor.PerChannelMinMaxObserver'),
             a_observer=dict(type='mmrazor.MovingAverageMinMaxObserver'),
             w_fake_quant=dict(type='mmrazor.FakeQuantize'),

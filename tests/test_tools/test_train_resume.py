@@ -10,23 +10,25 @@ import sys
 
 import pytest
 import torch
-
 from conftest import REPO_ROOT, TEST_CONFIGS, run_command
 
 CONFIG = osp.join(TEST_CONFIGS, 'dist_tiny-resnet_imagefolder.py')
+KILLED_CONFIG = osp.join(TEST_CONFIGS,
+                         'dist_tiny-resnet_imagefolder_killed-after-2.py')
 TRAIN = osp.join(REPO_ROOT, 'tools', 'train.py')
 
 
-def train(work_dir, data_root, max_iters, resume=False):
+def train(work_dir, data_root, config=CONFIG, resume=False,
+          expected_returncode=0):
     args = [
-        sys.executable, TRAIN, CONFIG, '--work-dir', str(work_dir),
+        sys.executable, TRAIN, config, '--work-dir', str(work_dir),
         '--cfg-options', f'train_dataloader.dataset.data_root={data_root}',
-        f'val_dataloader.dataset.data_root={data_root}',
-        f'train_cfg.max_iters={max_iters}'
+        f'val_dataloader.dataset.data_root={data_root}'
     ]
     if resume:
         args.append('--resume')
-    return run_command(args, cwd=str(work_dir.parent))
+    return run_command(args, cwd=str(work_dir.parent),
+                       expected_returncode=expected_returncode)
 
 
 def load_student(path):
@@ -50,7 +52,7 @@ def scalars(work_dir):
 def uninterrupted(tmp_path_factory, tiny_imagefolder):
     work_dir = tmp_path_factory.mktemp('runs') / 'uninterrupted'
     work_dir.mkdir()
-    train(work_dir, tiny_imagefolder, max_iters=4)
+    train(work_dir, tiny_imagefolder)
     return work_dir
 
 
@@ -72,10 +74,11 @@ def test_resume_continues_at_the_right_iteration_with_same_weights(
         uninterrupted, tiny_imagefolder):
     work_dir = uninterrupted.parent / 'stopped_and_resumed'
     work_dir.mkdir()
-    train(work_dir, tiny_imagefolder, max_iters=2)
+    train(work_dir, tiny_imagefolder, config=KILLED_CONFIG,
+          expected_returncode=3)
     assert (work_dir / 'iter_2.pth').exists()
     assert not (work_dir / 'iter_4.pth').exists()
-    result = train(work_dir, tiny_imagefolder, max_iters=4, resume=True)
+    result = train(work_dir, tiny_imagefolder, resume=True)
     log = result.stdout + result.stderr
     assert 'resumed' in log.lower() and 'iter_2.pth' in log
     assert 'Iter(train) [1/4]' not in log

@@ -28,12 +28,14 @@ flags="ops1-cuda${FORCE_CUDA:-0}-arch${TORCH_CUDA_ARCH_LIST:-none}-${cxx_std}"
 key="mmcv${mmcv_version}-torch${torch_version}-${py_tag}-${flags// /_}"
 wheel_dir="$cache_root/wheels/$key"
 
+# the venv records which build it holds, so a second run installs nothing
+installed_key_file="$("$python" -c 'import sys; print(sys.prefix)')/mmcv-build-key"
+
 has_ops() {
     "$python" -c 'import mmcv, mmcv.ops, mmcv._ext; from mmcv.ops import nms, RoIAlign' >/dev/null 2>&1
 }
 
-if has_ops && [ "$("$python" -c 'import mmcv; print(mmcv.__version__)')" = "$mmcv_version" ] \
-        && [ -f "$wheel_dir/.installed-from-here" ]; then
+if [ "$(cat "$installed_key_file" 2>/dev/null)" = "$key" ] && has_ops; then
     echo "mmcv $mmcv_version with compiled ops already installed ($key)"
     exit 0
 fi
@@ -71,5 +73,5 @@ if ! has_ops; then
     "$python" -c 'import mmcv._ext' >&2 || true
     exit 1
 fi
-touch "$wheel_dir/.installed-from-here"
+echo "$key" > "$installed_key_file"
 echo "mmcv $mmcv_version with compiled ops installed from $wheel"

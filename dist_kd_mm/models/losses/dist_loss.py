@@ -6,6 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from dist_kd_mm.registry import MODELS
+
 from .dist_relation import ACTIVATIONS, dist_relations
 
 

@@ -23,14 +23,14 @@ which is already centred, so it is also the gradient with respect to
 ``y_s``. Where ``|a| = 0`` the ``a / |a|`` part is taken as 0, as autograd's
 norm subgradient does.
 """
-from typing import Optional, Tuple
+from typing import Optional
 
 import torch
 from torch import Tensor
 
 ACTIVATIONS = ('softmax', 'sigmoid')
-INTER_DIMS: Tuple[int, ...] = (1, )
-INTRA_DIMS: Tuple[int, ...] = (0, 2)
+INTER_DIMS: tuple[int, ...] = (1, )
+INTRA_DIMS: tuple[int, ...] = (0, 2)
 
 
 def activate(logits: Tensor, tau: float, activation: str) -> Tensor:
@@ -53,7 +53,7 @@ def activation_backward(grad_y: Tensor, y: Tensor, tau: float,
 class _GroupStats:
     """Per-group statistics of one relation (shapes broadcast to y)."""
 
-    def __init__(self, y_s: Tensor, y_t: Tensor, dims: Tuple[int, ...],
+    def __init__(self, y_s: Tensor, y_t: Tensor, dims: tuple[int, ...],
                  eps: float) -> None:
         self.dims = dims
         self.mean_s = y_s.mean(dim=dims, keepdim=True)
@@ -66,11 +66,11 @@ class _GroupStats:
         self.denom = self.norm_s * self.norm_t + eps
         self.corr = self.dot / self.denom
 
-    def centred(self, y_s: Tensor, y_t: Tensor) -> Tuple[Tensor, Tensor]:
+    def centred(self, y_s: Tensor, y_t: Tensor) -> tuple[Tensor, Tensor]:
         return y_s - self.mean_s, y_t - self.mean_t
 
     def grad_coefficients(self, weight: Tensor, own_norm: Tensor,
-                          other_norm: Tensor) -> Tuple[Tensor, Tensor]:
+                          other_norm: Tensor) -> tuple[Tensor, Tensor]:
         """``(alpha, beta)`` with ``d term / d own = alpha*other + beta*own``.
 
         ``weight`` is ``w / K`` times the upstream gradient.
@@ -78,9 +78,10 @@ class _GroupStats:
         alpha = -weight / self.denom
         safe_norm = torch.where(own_norm > 0, own_norm,
                                 torch.ones_like(own_norm))
+        scaled_corr = weight * self.corr * other_norm
         beta = torch.where(own_norm > 0,
-                           weight * self.corr * other_norm /
-                           (safe_norm * self.denom), torch.zeros_like(own_norm))
+                           scaled_corr / (safe_norm * self.denom),
+                           torch.zeros_like(own_norm))
         return alpha, beta
 
 
