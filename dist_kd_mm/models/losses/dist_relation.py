@@ -107,37 +107,36 @@ class DISTRelationFunction(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_output: Tensor):
-        y_s, y_t = ctx.saved_tensors
-        need_s, need_t = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
-        grad_y_s: Optional[Tensor] = None
-        grad_y_t: Optional[Tensor] = None
-        for stats, weight in zip(ctx.stats, ctx.weights):
-            if weight == 0:
-                continue
-            group_weight = grad_output * (weight / stats.corr.numel())
-            a, b = stats.centred(y_s, y_t)
-            if need_s:
-                alpha, beta = stats.grad_coefficients(group_weight,
-                                                      stats.norm_s,
-                                                      stats.norm_t)
-                term = torch.addcmul(b * alpha, a, beta)
-                grad_y_s = term if grad_y_s is None else grad_y_s.add_(term)
-            if need_t:
-                alpha, beta = stats.grad_coefficients(group_weight,
-                                                      stats.norm_t,
-                                                      stats.norm_s)
-                term = torch.addcmul(a * alpha, b, beta)
-                grad_y_t = term if grad_y_t is None else grad_y_t.add_(term)
         grad_s = grad_t = None
-        if need_s:
-            grad_y_s = torch.zeros_like(y_s) if grad_y_s is None else grad_y_s
-            grad_s = activation_backward(grad_y_s, y_s, ctx.tau,
-                                         ctx.activation)
-        if need_t:
-            grad_y_t = torch.zeros_like(y_t) if grad_y_t is None else grad_y_t
-            grad_t = activation_backward(grad_y_t, y_t, ctx.tau,
-                                         ctx.activation)
+        if ctx.needs_input_grad[0]:
+            grad_s = _logits_gradient(ctx, grad_output, teacher_side=False)
+        if ctx.needs_input_grad[1]:
+            grad_t = _logits_gradient(ctx, grad_output, teacher_side=True)
         return grad_s, grad_t, None, None, None, None, None
+
+
+def _logits_gradient(ctx, grad_output: Tensor, teacher_side: bool) -> Tensor:
+    """Gradient w.r.t. the student (or teacher) logits, shape ``(N, C, P)``.
+
+    Both sides have the same form with the roles of ``a`` and ``b`` swapped.
+    """
+    y_s, y_t = ctx.saved_tensors
+    grad_y: Optional[Tensor] = None
+    for stats, weight in zip(ctx.stats, ctx.weights):
+        if weight == 0:
+            continue
+        a, b = stats.centred(y_s, y_t)
+        own, other = (b, a) if teacher_side else (a, b)
+        norms = ((stats.norm_t, stats.norm_s) if teacher_side else
+                 (stats.norm_s, stats.norm_t))
+        alpha, beta = stats.grad_coefficients(
+            grad_output * (weight / stats.corr.numel()), *norms)
+        term = torch.addcmul(other * alpha, own, beta)
+        grad_y = term if grad_y is None else grad_y.add_(term)
+    y = y_t if teacher_side else y_s
+    if grad_y is None:
+        grad_y = torch.zeros_like(y)
+    return activation_backward(grad_y, y, ctx.tau, ctx.activation)
 
 
 def dist_relations(logits_s: Tensor, logits_t: Tensor, tau: float,
