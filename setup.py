@@ -3,7 +3,9 @@
 Like OpenMMLab packages, the package carries ``configs/`` and ``tools/`` under
 ``dist_kd_mm/.mim/`` so that ``mim train dist_kd_mm CONFIG`` and
 ``mim test dist_kd_mm CONFIG`` find them: symlinks in an editable
-(``setup.py develop``) install, copies when a wheel is built.
+(``setup.py develop``) install, copies when a wheel is built. The same
+goes for ``model-index.yml``, which mmengine reads to resolve
+``dist_kd_mm::<config>``.
 """
 import os
 import os.path as osp
@@ -13,7 +15,7 @@ import sys
 from setuptools import find_packages, setup
 
 ROOT = osp.dirname(osp.abspath(__file__))
-MIM_FOLDERS = ('configs', 'tools')
+MIM_ITEMS = ('configs', 'tools', 'model-index.yml')
 
 
 def read_version() -> str:
@@ -30,7 +32,7 @@ def read_requirements(name: str) -> list:
 
 
 def add_mim_extension() -> None:
-    """Link (develop) or copy (build/install) configs and tools into .mim."""
+    """Link (develop) or copy (build/install) MIM_ITEMS into .mim."""
     if 'develop' in sys.argv:
         mode = 'symlink'
     elif {'sdist', 'bdist_wheel', 'install', 'build'} & set(
@@ -40,17 +42,19 @@ def add_mim_extension() -> None:
         return
     mim_root = osp.join(ROOT, 'dist_kd_mm', '.mim')
     os.makedirs(mim_root, exist_ok=True)
-    for folder in MIM_FOLDERS:
-        target = osp.join(mim_root, folder)
+    for item in MIM_ITEMS:
+        target = osp.join(mim_root, item)
         if osp.islink(target) or osp.isfile(target):
             os.remove(target)
         elif osp.isdir(target):
             shutil.rmtree(target)
-        source = osp.join(ROOT, folder)
+        source = osp.join(ROOT, item)
         if mode == 'symlink':
             os.symlink(osp.relpath(source, mim_root), target)
-        else:
+        elif osp.isdir(source):
             shutil.copytree(source, target)
+        else:
+            shutil.copy(source, target)
 
 
 if __name__ == '__main__':

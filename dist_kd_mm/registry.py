@@ -1,15 +1,18 @@
-"""Registries of dist_kd_mm, children of mmrazor's.
+"""Registries of dist_kd_mm.
 
-A child registry with scope ``dist_kd_mm`` keeps this package's modules apart
-from mmrazor's: ``type='dist_kd_mm.DISTLoss'`` builds ours, while
-``type='DISTLoss'`` in an mmrazor config still builds mmrazor's.
+``MODELS`` is a direct child of mmengine's root model registry with scope
+``dist_kd_mm``, next to mmrazor's, mmpretrain's, mmdet's and mmseg's. So
+``type='dist_kd_mm.DISTLoss'`` (or any ``dist_kd_mm.`` module) resolves from
+configs of every one of those scopes (mmengine searches the root's direct
+children for a scoped name), while ``type='DISTLoss'`` in an mmrazor config
+still builds mmrazor's own loss.
 """
+from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import Registry
-from mmrazor.registry import MODELS as MMRAZOR_MODELS
 
 MODELS = Registry(
     'model',
-    parent=MMRAZOR_MODELS,
+    parent=MMENGINE_MODELS,
     scope='dist_kd_mm',
     locations=['dist_kd_mm.models'])
 

@@ -1,4 +1,5 @@
 """Models of dist_kd_mm (registered in :data:`dist_kd_mm.registry.MODELS`)."""
+from .backbones import CIFARResNet, MobileNetV1, WideResNet
 from .losses import DISTLoss
 
-__all__ = ['DISTLoss']
+__all__ = ['CIFARResNet', 'DISTLoss', 'MobileNetV1', 'WideResNet']

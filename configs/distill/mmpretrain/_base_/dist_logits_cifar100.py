@@ -1,0 +1,25 @@
+# DIST on the classifier logits, CIFAR-100 setting of the paper: tau 4,
+# beta = gamma = 1 with loss weight 2, CE 1. Used as a second base next to the
+# student's own config (configs/mmpretrain/cifar100/).
+distill_data_preprocessor = dict(
+    type='mmpretrain.ClsDataPreprocessor',
+    num_classes=100,
+    mean=[129.304, 124.070, 112.434],
+    std=[68.170, 65.392, 70.418],
+    to_rgb=False)
+
+distiller = dict(
+    type='ConfigurableDistiller',
+    student_recorders=dict(fc=dict(type='ModuleOutputs', source='head.fc')),
+    teacher_recorders=dict(fc=dict(type='ModuleOutputs', source='head.fc')),
+    distill_losses=dict(
+        loss_dist=dict(
+            type='dist_kd_mm.DISTLoss',
+            inter_loss_weight=1.0,
+            intra_loss_weight=1.0,
+            tau=4.0,
+            loss_weight=2.0)),
+    loss_forward_mappings=dict(
+        loss_dist=dict(
+            logits_S=dict(from_student=True, recorder='fc'),
+            logits_T=dict(from_student=False, recorder='fc'))))

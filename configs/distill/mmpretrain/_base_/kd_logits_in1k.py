@@ -1,0 +1,20 @@
+# The paper's KD baseline on ImageNet: KL divergence with tau 4 and weight
+# 1.0; the student's cross-entropy weight is set to 0.9 by each config.
+# Used as a second base next to the student's own config.
+distill_data_preprocessor = dict(
+    type='mmpretrain.ClsDataPreprocessor',
+    num_classes=1000,
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    to_rgb=True)
+
+distiller = dict(
+    type='ConfigurableDistiller',
+    student_recorders=dict(fc=dict(type='ModuleOutputs', source='head.fc')),
+    teacher_recorders=dict(fc=dict(type='ModuleOutputs', source='head.fc')),
+    distill_losses=dict(
+        loss_kl=dict(type='KLDivergence', tau=4, loss_weight=1.0)),
+    loss_forward_mappings=dict(
+        loss_kl=dict(
+            preds_S=dict(from_student=True, recorder='fc'),
+            preds_T=dict(from_student=False, recorder='fc'))))
