@@ -12,7 +12,7 @@ QUIET_PIP := 2>&1 | grep -v 'is ignored: it is neither a file nor a directory' ;
 
 SHELL := /bin/bash
 
-.PHONY: install test lint clean
+.PHONY: install test demo lint clean
 
 install: $(STAMPS)/package
 
@@ -25,8 +25,8 @@ $(STAMPS)/build: requirements/build.txt | $(PY)
 
 # mmcv is not a pip requirement of the OpenMMLab packages, so they install
 # first; mmcv's check (import mmcv._ext) needs mmengine and cv2 from here.
-$(STAMPS)/runtime: $(STAMPS)/build requirements/runtime.txt requirements/mim.txt requirements/mim_deps.txt requirements/tests.txt
-	$(PIP) install $(CONSTRAINTS) -r requirements/runtime.txt -r requirements/mim_deps.txt -r requirements/tests.txt $(QUIET_PIP)
+$(STAMPS)/runtime: $(STAMPS)/build requirements/runtime.txt requirements/mim.txt requirements/mim_deps.txt requirements/tests.txt requirements/demo.txt
+	$(PIP) install $(CONSTRAINTS) -r requirements/runtime.txt -r requirements/mim_deps.txt -r requirements/tests.txt -r requirements/demo.txt $(QUIET_PIP)
 	$(PIP) install $(CONSTRAINTS) --no-deps -r requirements/mim.txt $(QUIET_PIP)
 	@touch $@
 
@@ -42,6 +42,9 @@ $(STAMPS)/package: $(STAMPS)/mmcv setup.py
 test: install
 	$(PY) -m ruff check dist_kd_mm tools tests configs setup.py
 	$(PY) -m pytest tests
+
+demo: install
+	$(PY) tools/demo/digits_demo.py --work-dir work_dirs/demo_digits
 
 lint: install
 	$(PY) -m ruff check dist_kd_mm tools tests configs setup.py

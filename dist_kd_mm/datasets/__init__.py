@@ -1,0 +1,4 @@
+"""Dataset helpers."""
+from .digits import export_digits
+
+__all__ = ['export_digits']
