@@ -2,11 +2,14 @@
 
 Huang et al., "Knowledge Distillation from A Stronger Teacher", NeurIPS 2022.
 """
+from typing import Optional
+
 import torch
 from torch import Tensor, nn
 
 from dist_kd_mm.registry import MODELS
 
+from .dense_inputs import Labels, resize_student_to_teacher, valid_mask
 from .dist_relation import ACTIVATIONS, dist_relations
 
 
@@ -40,6 +43,21 @@ class DISTLoss(nn.Module):
       intra-class term correlates the images of the batch at each pixel, which
       is +-1 or constant with 1-2 images per GPU.
 
+    Dense maps (segmentation):
+
+    * Student maps of another spatial size than the teacher's (e.g. output
+      stride 16 or 32 against 8) are resized to the teacher's size with
+      ``F.interpolate(mode=resize_mode, align_corners=align_corners)``; the
+      teacher's maps stay the exact target and gradients flow back through
+      the interpolation. Batch size and classes must agree.
+    * ``gt_labels`` (optional, to ``forward``): pixels whose label is
+      ``ignore_index`` take no part in either relation. The labels, a tensor
+      or the student's mmseg data samples, are brought to the logits' size by
+      nearest interpolation. A batch with every pixel ignored gives 0.
+    * ``intra_per_image=True``: the intra-class relation is computed per
+      image (over its pixels) and averaged over images and classes, instead
+      of over all pixels of the batch.
+
     The loss is computed in float32 (float64 input stays float64) whatever the
     input dtype, e.g. fp16/bf16 logits under AMP. The teacher logits are
     detached unless ``teacher_detach=False``.
@@ -57,6 +75,10 @@ class DISTLoss(nn.Module):
         activation: ``'softmax'`` over classes, or ``'sigmoid'`` element-wise
             for heads trained with sigmoid classification (e.g. RetinaNet).
         eps: added to the Pearson denominator (1e-8 as in the authors' code).
+        intra_per_image: intra-class relation per image, not per batch.
+        ignore_index: label of ignored pixels in ``gt_labels``.
+        resize_mode: interpolation mode for student maps of another size.
+        align_corners: ``align_corners`` of that interpolation.
     """
 
     def __init__(self,
@@ -66,7 +88,11 @@ class DISTLoss(nn.Module):
                  loss_weight: float = 1.0,
                  teacher_detach: bool = True,
                  activation: str = 'softmax',
-                 eps: float = 1e-8) -> None:
+                 eps: float = 1e-8,
+                 intra_per_image: bool = False,
+                 ignore_index: int = 255,
+                 resize_mode: str = 'bilinear',
+                 align_corners: bool = False) -> None:
         super().__init__()
         if not tau > 0:
             raise ValueError(f'DISTLoss: tau must be > 0, got {tau!r}')
@@ -82,19 +108,31 @@ class DISTLoss(nn.Module):
         self.teacher_detach = teacher_detach
         self.activation = activation
         self.eps = float(eps)
+        self.intra_per_image = intra_per_image
+        self.ignore_index = ignore_index
+        self.resize_mode = resize_mode
+        self.align_corners = align_corners
 
     def extra_repr(self) -> str:
         return (f'inter_loss_weight={self.inter_loss_weight}, '
                 f'intra_loss_weight={self.intra_loss_weight}, tau={self.tau}, '
                 f'loss_weight={self.loss_weight}, '
-                f'activation={self.activation!r}')
+                f'activation={self.activation!r}, '
+                f'intra_per_image={self.intra_per_image}')
 
-    def forward(self, logits_S: Tensor, logits_T: Tensor) -> Tensor:
+    def forward(self,
+                logits_S: Tensor,
+                logits_T: Tensor,
+                gt_labels: Optional[Labels] = None) -> Tensor:
         """Loss of student logits ``logits_S`` against teacher ``logits_T``.
 
         Args:
             logits_S: ``(N, C)`` or ``(N, C, *spatial)`` student logits.
-            logits_T: teacher logits of the same shape.
+            logits_T: teacher logits of the same shape, or for maps
+                ``(N, C, H, W)`` of another spatial size (the student's are
+                resized).
+            gt_labels: optional labels: ``(N, H', W')`` tensor or mmseg data
+                samples; pixels equal to ``ignore_index`` are left out.
 
         Returns:
             A scalar float32 (or float64) tensor.
@@ -103,12 +141,19 @@ class DISTLoss(nn.Module):
         if self.teacher_detach:
             logits_T = logits_T.detach()
         dtype = torch.promote_types(logits_S.dtype, torch.float32)
+        logits_S = resize_student_to_teacher(
+            logits_S.to(dtype), logits_T, self.resize_mode,
+            self.align_corners)
+        mask = None
+        if gt_labels is not None:
+            mask = valid_mask(gt_labels, logits_T.shape,
+                              self.ignore_index).to(logits_T.device, dtype)
         scale = self.loss_weight * self.tau**2
         loss = dist_relations(
-            as_instances_by_classes(logits_S).to(dtype),
+            as_instances_by_classes(logits_S),
             as_instances_by_classes(logits_T).to(dtype), self.tau,
             scale * self.inter_loss_weight, scale * self.intra_loss_weight,
-            self.eps, self.activation)
+            self.eps, self.activation, self.intra_per_image, mask)
         if not torch.isfinite(loss):
             raise FloatingPointError(self._non_finite_message(
                 logits_S, logits_T))
@@ -131,12 +176,16 @@ class DISTLoss(nn.Module):
             if logits.numel() == 0:
                 raise ValueError(f'DISTLoss: {name} is empty, shape '
                                  f'{tuple(logits.shape)}')
-        if logits_S.shape != logits_T.shape:
+        if (logits_S.dim() != logits_T.dim()
+                or logits_S.shape[:2] != logits_T.shape[:2]
+                or (logits_S.dim() != 4
+                    and logits_S.shape != logits_T.shape)):
             raise ValueError(
                 'DISTLoss: student and teacher logits differ in shape: '
                 f'logits_S {tuple(logits_S.shape)} vs logits_T '
                 f'{tuple(logits_T.shape)}; check that both recorders record '
-                'the same head output')
+                'the same head output (only (N, C, H, W) maps may differ in '
+                'H and W)')
 
     @staticmethod
     def _non_finite_message(logits_S: Tensor, logits_T: Tensor) -> str:

@@ -7,7 +7,13 @@ logits, ``P = H * W`` for dense maps). An instance is one ``(n, p)`` pair.
 * inter-class relation: Pearson correlation over classes (reduce ``dim=1``),
   one value per instance;
 * intra-class relation: Pearson correlation over instances (reduce
-  ``dims=(0, 2)``), one value per class.
+  ``dims=(0, 2)``), one value per class; or, per image, over the positions of
+  each image (reduce ``dims=(2,)``), one value per image and class.
+
+An optional ``(N, 1, P)`` mask of valid positions (1 valid, 0 ignored) takes
+the ignored instances out of both relations: means, centring and sums run
+over valid positions only, ignored rows are no inter-class group, and each
+relation averages over the groups that hold at least one valid position.
 
 No permute of the dense maps is needed: both reductions run on the native
 layout. Forward keeps only the activated probabilities and small per-group
@@ -19,9 +25,9 @@ For one relation with groups ``k`` (``K`` of them), centred vectors
 
     d/da = -(w / K) * (b - r |b| a / |a|) / D
 
-which is already centred, so it is also the gradient with respect to
-``y_s``. Where ``|a| = 0`` the ``a / |a|`` part is taken as 0, as autograd's
-norm subgradient does.
+which is already centred (over the valid positions, and 0 at ignored ones),
+so it is also the gradient with respect to ``y_s``. Where ``|a| = 0`` the
+``a / |a|`` part is taken as 0, as autograd's norm subgradient does.
 """
 from typing import Optional
 
@@ -31,6 +37,7 @@ from torch import Tensor
 ACTIVATIONS = ('softmax', 'sigmoid')
 INTER_DIMS: tuple[int, ...] = (1, )
 INTRA_DIMS: tuple[int, ...] = (0, 2)
+INTRA_PER_IMAGE_DIMS: tuple[int, ...] = (2, )
 
 
 def activate(logits: Tensor, tau: float, activation: str) -> Tensor:
@@ -51,23 +58,43 @@ def activation_backward(grad_y: Tensor, y: Tensor, tau: float,
 
 
 class _GroupStats:
-    """Per-group statistics of one relation (shapes broadcast to y)."""
+    """Per-group statistics of one relation (shapes broadcast to y).
+
+    ``mask`` is ``None`` (all valid) or ``(N, 1, P)`` with 1 for valid.
+    """
 
     def __init__(self, y_s: Tensor, y_t: Tensor, dims: tuple[int, ...],
-                 eps: float) -> None:
-        self.dims = dims
-        self.mean_s = y_s.mean(dim=dims, keepdim=True)
-        self.mean_t = y_t.mean(dim=dims, keepdim=True)
-        a = y_s - self.mean_s
-        b = y_t - self.mean_t
+                 eps: float, mask: Optional[Tensor]) -> None:
+        self.mask = mask
+        if mask is None:
+            self.mean_s = y_s.mean(dim=dims, keepdim=True)
+            self.mean_t = y_t.mean(dim=dims, keepdim=True)
+            self.num_groups = self.mean_s.numel()
+        else:
+            count = mask.expand_as(y_s).sum(dim=dims, keepdim=True)
+            divisor = count.clamp(min=1)
+            self.mean_s = (y_s * mask).sum(dim=dims, keepdim=True) / divisor
+            self.mean_t = (y_t * mask).sum(dim=dims, keepdim=True) / divisor
+            self.num_groups = int((count > 0).sum())
+        a, b = self.centred(y_s, y_t)
         self.dot = (a * b).sum(dim=dims, keepdim=True)
         self.norm_s = torch.linalg.vector_norm(a, dim=dims, keepdim=True)
         self.norm_t = torch.linalg.vector_norm(b, dim=dims, keepdim=True)
         self.denom = self.norm_s * self.norm_t + eps
-        self.corr = self.dot / self.denom
+        self.corr = self.dot / self.denom  # one value per group
+
+    def relation(self) -> Tensor:
+        """``1 - mean of the correlations`` over the groups with data."""
+        if self.num_groups == 0:
+            return self.corr.new_zeros(())
+        return 1 - self.corr.sum() / self.num_groups
 
     def centred(self, y_s: Tensor, y_t: Tensor) -> tuple[Tensor, Tensor]:
-        return y_s - self.mean_s, y_t - self.mean_t
+        a, b = y_s - self.mean_s, y_t - self.mean_t
+        if self.mask is not None:
+            a.mul_(self.mask)
+            b.mul_(self.mask)
+        return a, b
 
     def grad_coefficients(self, weight: Tensor, own_norm: Tensor,
                           other_norm: Tensor) -> tuple[Tensor, Tensor]:
@@ -86,18 +113,20 @@ class _GroupStats:
 
 
 class DISTRelationFunction(torch.autograd.Function):
-    """``w_inter * (1 - mean r_inter) + w_intra * (1 - mean r_intra)``."""
+    """``w_inter * inter relation + w_intra * intra relation``."""
 
     @staticmethod
     def forward(ctx, logits_s: Tensor, logits_t: Tensor, tau: float,
                 inter_weight: float, intra_weight: float, eps: float,
-                activation: str) -> Tensor:
+                activation: str, intra_per_image: bool,
+                mask: Optional[Tensor]) -> Tensor:
         y_s = activate(logits_s, tau, activation)
         y_t = activate(logits_t, tau, activation)
-        inter = _GroupStats(y_s, y_t, INTER_DIMS, eps)
-        intra = _GroupStats(y_s, y_t, INTRA_DIMS, eps)
-        loss = (inter_weight * (1 - inter.corr.mean()) + intra_weight *
-                (1 - intra.corr.mean()))
+        intra_dims = INTRA_PER_IMAGE_DIMS if intra_per_image else INTRA_DIMS
+        inter = _GroupStats(y_s, y_t, INTER_DIMS, eps, mask)
+        intra = _GroupStats(y_s, y_t, intra_dims, eps, mask)
+        loss = (inter_weight * inter.relation() +
+                intra_weight * intra.relation())
         ctx.save_for_backward(y_s, y_t)
         ctx.stats = (inter, intra)
         ctx.weights = (inter_weight, intra_weight)
@@ -112,7 +141,7 @@ class DISTRelationFunction(torch.autograd.Function):
             grad_s = _logits_gradient(ctx, grad_output, teacher_side=False)
         if ctx.needs_input_grad[1]:
             grad_t = _logits_gradient(ctx, grad_output, teacher_side=True)
-        return grad_s, grad_t, None, None, None, None, None
+        return grad_s, grad_t, None, None, None, None, None, None, None
 
 
 def _logits_gradient(ctx, grad_output: Tensor, teacher_side: bool) -> Tensor:
@@ -123,14 +152,14 @@ def _logits_gradient(ctx, grad_output: Tensor, teacher_side: bool) -> Tensor:
     y_s, y_t = ctx.saved_tensors
     grad_y: Optional[Tensor] = None
     for stats, weight in zip(ctx.stats, ctx.weights):
-        if weight == 0:
+        if weight == 0 or stats.num_groups == 0:
             continue
         a, b = stats.centred(y_s, y_t)
         own, other = (b, a) if teacher_side else (a, b)
         norms = ((stats.norm_t, stats.norm_s) if teacher_side else
                  (stats.norm_s, stats.norm_t))
         alpha, beta = stats.grad_coefficients(
-            grad_output * (weight / stats.corr.numel()), *norms)
+            grad_output * (weight / stats.num_groups), *norms)
         term = torch.addcmul(other * alpha, own, beta)
         grad_y = term if grad_y is None else grad_y.add_(term)
     y = y_t if teacher_side else y_s
@@ -139,9 +168,19 @@ def _logits_gradient(ctx, grad_output: Tensor, teacher_side: bool) -> Tensor:
     return activation_backward(grad_y, y, ctx.tau, ctx.activation)
 
 
-def dist_relations(logits_s: Tensor, logits_t: Tensor, tau: float,
-                   inter_weight: float, intra_weight: float, eps: float,
-                   activation: str) -> Tensor:
-    """Weighted DIST relations of ``(N, C, P)`` logits (a scalar)."""
+def dist_relations(logits_s: Tensor,
+                   logits_t: Tensor,
+                   tau: float,
+                   inter_weight: float,
+                   intra_weight: float,
+                   eps: float,
+                   activation: str,
+                   intra_per_image: bool = False,
+                   mask: Optional[Tensor] = None) -> Tensor:
+    """Weighted DIST relations of ``(N, C, P)`` logits (a scalar).
+
+    ``mask``: ``None`` or ``(N, 1, P)``, 1 for valid positions.
+    """
     return DISTRelationFunction.apply(logits_s, logits_t, tau, inter_weight,
-                                      intra_weight, eps, activation)
+                                      intra_weight, eps, activation,
+                                      intra_per_image, mask)

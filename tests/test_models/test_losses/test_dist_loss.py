@@ -2,44 +2,13 @@
 import numpy as np
 import pytest
 import torch
+from dist_reference import reference_dist
 from mmrazor.models.losses import DISTLoss as MMRazorDISTLoss
 from mmrazor.registry import MODELS as MMRAZOR_MODELS
 from scipy import stats
 
 import dist_kd_mm  # noqa: F401
 from dist_kd_mm import DISTLoss
-
-
-def reference_dist(logits_s, logits_t, tau=1.0, beta=1.0, gamma=1.0,
-                   loss_weight=1.0, activation='softmax', eps=1e-8):
-    """The paper's formula in float64 numpy, one row / column at a time."""
-
-    def to_rows(logits):
-        x = np.asarray(logits, dtype=np.float64)
-        if x.ndim > 2:  # (N, C, *spatial) -> (N * prod(spatial), C)
-            x = np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
-        return x
-
-    def probabilities(x):
-        x = x / tau
-        if activation == 'sigmoid':
-            return 1.0 / (1.0 + np.exp(-x))
-        e = np.exp(x - x.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
-
-    def relation(rows_s, rows_t):
-        corrs = []
-        for u, v in zip(rows_s, rows_t):
-            u, v = u - u.mean(), v - v.mean()
-            corrs.append(u @ v / (np.sqrt(u @ u) * np.sqrt(v @ v) + eps))
-        return 1.0 - np.mean(corrs)
-
-    ys = probabilities(to_rows(logits_s))
-    yt = probabilities(to_rows(logits_t))
-    inter = relation(ys, yt)
-    intra = relation(ys.T, yt.T)
-    return loss_weight * tau**2 * (beta * inter + gamma * intra)
-
 
 SHAPES = [(8, 10), (64, 100), (3, 1000), (2, 5, 4, 6), (1, 19, 8, 16),
           (4, 3, 7), (5, 2)]
