@@ -44,6 +44,51 @@ def tiny_imagefolder(tmp_path_factory) -> str:
     return root
 
 
+CITYSCAPES_CITIES = {'train': ('aachen', 'bremen'), 'val': ('frankfurt', )}
+
+
+def write_cityscapes_pair(root: str, split: str, city: str, index: int,
+                          rng: np.random.Generator, size=(128, 256)) -> None:
+    """One image and its train-id label map in Cityscapes' layout.
+
+    The label map is made of blocks of the 19 train ids with a band of 255
+    (ignored) pixels; the image's colour follows the label.
+    """
+    height, width = size
+    stem = f'{city}_{index:06d}_000019'
+    labels = np.zeros(size, dtype=np.uint8)
+    block_h, block_w = height // 4, width // 8
+    for row in range(4):
+        for col in range(8):
+            labels[row * block_h:(row + 1) * block_h,
+                   col * block_w:(col + 1) * block_w] = int(
+                       rng.integers(0, 19))
+    labels[:, width // 2 - 6:width // 2 + 6] = 255
+    palette = rng.integers(0, 256, (256, 3), dtype=np.uint8)
+    image = palette[labels] // 2 + rng.integers(0, 128, (*size, 3),
+                                                dtype=np.uint8)
+    image_dir = osp.join(root, 'leftImg8bit', split, city)
+    label_dir = osp.join(root, 'gtFine', split, city)
+    os.makedirs(image_dir, exist_ok=True)
+    os.makedirs(label_dir, exist_ok=True)
+    Image.fromarray(image).save(
+        osp.join(image_dir, f'{stem}_leftImg8bit.png'))
+    Image.fromarray(labels).save(
+        osp.join(label_dir, f'{stem}_gtFine_labelTrainIds.png'))
+
+
+@pytest.fixture(scope='session')
+def tiny_cityscapes(tmp_path_factory) -> str:
+    """Cityscapes layout: 4 train and 2 val images of 128x256 pixels."""
+    root = str(tmp_path_factory.mktemp('tiny_cityscapes'))
+    rng = np.random.default_rng(0)
+    for split, cities in CITYSCAPES_CITIES.items():
+        for city in cities:
+            for index in range(2):
+                write_cityscapes_pair(root, split, city, index, rng)
+    return root
+
+
 def run_command(args: list[str], cwd: str, timeout: int = 600,
                 expected_returncode: int = 0) -> subprocess.CompletedProcess:
     """Run a command with the venv first on PATH; fail with its output.
