@@ -157,3 +157,34 @@ def test_dense_errors_name_the_problem():
     with pytest.raises(TypeError, match='gt_labels'):
         DISTLoss()(random_maps((2, 4, 4, 4), 0), random_maps((2, 4, 4, 4), 1),
                    [np.zeros((4, 4))])
+
+
+@pytest.mark.parametrize('per_image', [False, True])
+@pytest.mark.parametrize('with_labels', [False, True])
+def test_chunked_computation_equals_one_chunk(monkeypatch, per_image,
+                                              with_labels):
+    from dist_kd_mm.models.losses import dist_relation
+    student = random_maps((3, 5, 6, 7), 25).requires_grad_()
+    teacher = random_maps((3, 5, 12, 14), 26).requires_grad_()
+    labels = random_labels((3, 12, 14), 27, num_classes=5)
+    labels = labels if with_labels else None
+    loss = DISTLoss(intra_per_image=per_image, teacher_detach=False, tau=2.0)
+
+    def value_and_grads():
+        student.grad = teacher.grad = None
+        value = loss(student, teacher, labels)
+        value.backward()
+        return value.detach(), student.grad.clone(), teacher.grad.clone()
+
+    whole = value_and_grads()
+    monkeypatch.setattr(dist_relation, 'CHUNK_ELEMENTS', 40)
+    assert len(dist_relation.position_chunks(torch.Size((3, 5, 168)))) > 10
+    chunked = value_and_grads()
+    for one, other in zip(whole, chunked):
+        torch.testing.assert_close(one, other, rtol=1e-5, atol=1e-7)
+    expected = reference_dense(
+        F.interpolate(student.detach(), size=(12, 14), mode='bilinear',
+                      align_corners=False).numpy(), teacher.detach().numpy(),
+        None if labels is None else labels.numpy(), per_image=per_image,
+        tau=2.0)
+    assert chunked[0].item() == pytest.approx(expected, rel=1e-5)
