@@ -48,9 +48,21 @@ def build_small(path):
         return cfg, MMRAZOR_MODELS.build(model_cfg)
 
 
+def cityscapes_batch(data_root, batch_size=2):
+    """A training batch read by CityscapesDataset through the (test-size)
+    pipeline of the configs."""
+    from mmengine.dataset import pseudo_collate
+    cfg = Config.fromfile(TINY_CONFIG)
+    dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
+    dataset_cfg.data_root = data_root
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        dataset = DATASETS.build(dataset_cfg)
+    return pseudo_collate([dataset[i] for i in range(batch_size)])
+
+
 @pytest.mark.parametrize('path', SEG_CONFIGS,
                          ids=[osp.basename(p) for p in SEG_CONFIGS])
-def test_segmentation_config_trains_one_iteration(path):
+def test_segmentation_config_trains_one_iteration(path, tiny_cityscapes):
     cfg, model = build_small(path)
     assert 'dist_kd_mm' in cfg.custom_imports.imports
     assert cfg.train_cfg.max_iters == 40000
@@ -64,7 +76,8 @@ def test_segmentation_config_trains_one_iteration(path):
     optim_wrapper = OptimWrapper(torch.optim.SGD(
         [p for p in model.parameters() if p.requires_grad], lr=0.01))
     model.train()
-    log_vars = model.train_step(random_segmentation_batch(), optim_wrapper)
+    log_vars = model.train_step(cityscapes_batch(tiny_cityscapes),
+                                optim_wrapper)
     values = {k: float(torch.as_tensor(v).detach())
               for k, v in log_vars.items()}
     for key in ('distill.loss_dist', 'distill.loss_dist_aux',
