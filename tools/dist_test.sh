@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Distributed testing with torchrun (one process per GPU; on a machine
+# without CUDA, CPU processes with the gloo backend).
+#   bash tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCESSES [test.py options]
+# Multi-node: NNODES, NODE_RANK, MASTER_ADDR and PORT in the environment.
+set -euo pipefail
+CONFIG=$1
+CHECKPOINT=$2
+NPROC=$3
+NNODES=${NNODES:-1}
+NODE_RANK=${NODE_RANK:-0}
+PORT=${PORT:-29500}
+MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
+PYTHON=${PYTHON:-python}
+TOOLS=$(cd "$(dirname "$0")" && pwd)
+
+PYTHONPATH="$TOOLS/..${PYTHONPATH:+:$PYTHONPATH}" \
+"$PYTHON" -m torch.distributed.run \
+    --nnodes="$NNODES" \
+    --node_rank="$NODE_RANK" \
+    --master_addr="$MASTER_ADDR" \
+    --nproc_per_node="$NPROC" \
+    --master_port="$PORT" \
+    "$TOOLS/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "${@:4}"
