@@ -7,6 +7,7 @@ configs of every one of those scopes (mmengine searches the root's direct
 children for a scoped name), while ``type='DISTLoss'`` in an mmrazor config
 still builds mmrazor's own loss.
 """
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import Registry
 
@@ -16,4 +17,10 @@ MODELS = Registry(
     scope='dist_kd_mm',
     locations=['dist_kd_mm.models'])
 
-__all__ = ['MODELS']
+HOOKS = Registry(
+    'hook',
+    parent=MMENGINE_HOOKS,
+    scope='dist_kd_mm',
+    locations=['dist_kd_mm.engine'])
+
+__all__ = ['HOOKS', 'MODELS']

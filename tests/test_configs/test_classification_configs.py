@@ -78,6 +78,7 @@ def test_distill_config_trains_one_iteration(path):
     assert cfg.model.type == 'SingleTeacherDistill'
     assert cfg.model.teacher_ckpt, 'a distillation config names its teacher'
     assert 'dist_kd_mm' in cfg.custom_imports.imports
+    assert dict(type='dist_kd_mm.LeanCheckpointHook') in cfg.custom_hooks
     model = build_distill_model(cfg)
     teacher_before = {k: v.clone() for k, v in model.teacher.state_dict(
     ).items() if v.is_floating_point()}

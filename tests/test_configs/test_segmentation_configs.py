@@ -65,6 +65,7 @@ def cityscapes_batch(data_root, batch_size=2):
 def test_segmentation_config_trains_one_iteration(path, tiny_cityscapes):
     cfg, model = build_small(path)
     assert 'dist_kd_mm' in cfg.custom_imports.imports
+    assert dict(type='dist_kd_mm.LeanCheckpointHook') in cfg.custom_hooks
     assert cfg.train_cfg.max_iters == 40000
     assert cfg.optim_wrapper.optimizer.lr == 0.02
     assert cfg.train_dataloader.batch_size == 2

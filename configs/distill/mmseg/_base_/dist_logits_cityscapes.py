@@ -32,3 +32,7 @@ distiller = dict(
         loss_dist=_dist_loss(1.0), loss_dist_aux=_dist_loss(0.4)),
     loss_forward_mappings=dict(
         loss_dist=_mapping('logits'), loss_dist_aux=_mapping('aux_logits')))
+
+# Checkpoints leave out the frozen teacher (rebuilt from teacher_ckpt when
+# resuming): about half the size for a ResNet-34 -> ResNet-18 run.
+custom_hooks = [dict(type='dist_kd_mm.LeanCheckpointHook')]

@@ -1,0 +1,98 @@
+"""Checkpoints without the teacher: smaller, and resume still exact."""
+import os.path as osp
+import sys
+
+import pytest
+import torch
+from conftest import REPO_ROOT, TEST_CONFIGS, run_command
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
+
+TRAIN = osp.join(REPO_ROOT, 'tools', 'train.py')
+DEFAULT = osp.join(TEST_CONFIGS, 'dist_tiny-resnet_imagefolder.py')
+LEAN = osp.join(TEST_CONFIGS, 'dist_tiny-resnet_imagefolder_lean.py')
+LEAN_KILLED = osp.join(TEST_CONFIGS,
+                       'dist_tiny-resnet_imagefolder_lean_killed-after-2.py')
+
+
+@pytest.fixture(scope='module')
+def teacher_ckpt(tmp_path_factory):
+    """A checkpoint of the tiny ResNet-34 teacher (random weights)."""
+    cfg = Config.fromfile(DEFAULT)
+    torch.manual_seed(1)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        teacher = MMPRETRAIN_MODELS.build(cfg.model.teacher)
+    teacher.init_weights()
+    path = tmp_path_factory.mktemp('teacher') / 'teacher.pth'
+    torch.save({'state_dict': teacher.state_dict()}, path)
+    return path
+
+
+def train(config, work_dir, data_root, teacher, resume=False,
+          expected_returncode=0):
+    args = [
+        sys.executable, TRAIN, config, '--work-dir', str(work_dir),
+        '--cfg-options', f'model.teacher_ckpt={teacher}',
+        f'train_dataloader.dataset.data_root={data_root}',
+        f'val_dataloader.dataset.data_root={data_root}'
+    ]
+    if resume:
+        args.append('--resume')
+    return run_command(args, cwd=str(work_dir.parent),
+                       expected_returncode=expected_returncode)
+
+
+def state(path):
+    return torch.load(path, map_location='cpu')
+
+
+def test_lean_checkpoints_are_smaller_and_resume_exactly(
+        tmp_path, tiny_imagefolder, teacher_ckpt):
+    runs = {name: tmp_path / name for name in ('default', 'lean', 'resumed')}
+    for work_dir in runs.values():
+        work_dir.mkdir()
+    train(DEFAULT, runs['default'], tiny_imagefolder, teacher_ckpt)
+    train(LEAN, runs['lean'], tiny_imagefolder, teacher_ckpt)
+    train(LEAN_KILLED, runs['resumed'], tiny_imagefolder, teacher_ckpt,
+          expected_returncode=3)
+    result = train(LEAN, runs['resumed'], tiny_imagefolder, teacher_ckpt,
+                   resume=True)
+    assert 'Iter(train) [3/4]' in result.stdout + result.stderr
+
+    default = state(runs['default'] / 'iter_4.pth')
+    lean = state(runs['lean'] / 'iter_4.pth')
+    assert any(k.startswith('teacher.') for k in default['state_dict'])
+    assert not any(k.startswith('teacher.') for k in lean['state_dict'])
+    assert lean['meta']['teacher_in_checkpoint'] is False
+    assert 'optimizer' in lean and 'message_hub' in lean
+    default_size = (runs['default'] / 'iter_4.pth').stat().st_size
+    lean_size = (runs['lean'] / 'iter_4.pth').stat().st_size
+    assert lean_size <= 0.6 * default_size, (lean_size, default_size)
+
+    resumed = state(runs['resumed'] / 'iter_4.pth')
+    assert resumed['meta']['iter'] == 4
+    assert resumed['state_dict'].keys() == lean['state_dict'].keys()
+    for key, value in lean['state_dict'].items():
+        torch.testing.assert_close(resumed['state_dict'][key], value,
+                                   rtol=1e-6, atol=1e-7, msg=key)
+    # the lean and the default run trained the same student
+    for key, value in lean['state_dict'].items():
+        torch.testing.assert_close(default['state_dict'][key], value,
+                                   rtol=1e-6, atol=1e-7, msg=key)
+
+
+def test_teacher_is_kept_without_a_teacher_checkpoint(tmp_path,
+                                                      tiny_imagefolder):
+    work_dir = tmp_path / 'no_teacher_ckpt'
+    work_dir.mkdir()
+    result = run_command([
+        sys.executable, TRAIN, LEAN, '--work-dir', str(work_dir),
+        '--cfg-options',
+        f'train_dataloader.dataset.data_root={tiny_imagefolder}',
+        f'val_dataloader.dataset.data_root={tiny_imagefolder}',
+        'train_cfg.max_iters=2'
+    ], cwd=str(tmp_path))
+    assert 'checkpoints keep the teacher' in result.stdout + result.stderr
+    checkpoint = state(work_dir / 'iter_2.pth')
+    assert any(k.startswith('teacher.') for k in checkpoint['state_dict'])
