@@ -14,20 +14,12 @@ def resize_student_to_teacher(logits_s: Tensor, logits_t: Tensor,
     """Bring student maps ``(N, C, h, w)`` to the teacher's ``(H, W)``.
 
     The student side is resized (``F.interpolate``; gradients flow back
-    through it), so the teacher's maps stay the exact target.
+    through it), so the teacher's maps stay the exact target. The caller
+    (``DISTLoss._check_inputs``) has checked that only the spatial size of
+    ``(N, C, H, W)`` maps may differ.
     """
-    if logits_s.shape[:2] != logits_t.shape[:2]:
-        raise ValueError(
-            'DISTLoss: student and teacher logits must agree in batch size '
-            f'and classes (N, C): logits_S {tuple(logits_s.shape)} vs '
-            f'logits_T {tuple(logits_t.shape)}')
     if logits_s.shape[2:] == logits_t.shape[2:]:
         return logits_s
-    if logits_s.dim() != 4:
-        raise ValueError(
-            'DISTLoss: only (N, C, H, W) maps can be resized to each other, '
-            f'got logits_S {tuple(logits_s.shape)} and logits_T '
-            f'{tuple(logits_t.shape)}')
     corners = None if mode in ('nearest', 'area') else align_corners
     return F.interpolate(logits_s, size=logits_t.shape[2:], mode=mode,
                          align_corners=corners)
