@@ -110,3 +110,26 @@ def run_command(args: list[str], cwd: str, timeout: int = 600,
             f'--- stdout ---\n{result.stdout[-6000:]}\n'
             f'--- stderr ---\n{result.stderr[-6000:]}')
     return result
+
+
+TRAIN_LOADERS = ('train_dataloader', 'val_dataloader')
+
+
+def data_root_options(data_root: str, loaders=TRAIN_LOADERS) -> list[str]:
+    """``--cfg-options`` entries pointing the loaders at ``data_root``."""
+    return [f'{loader}.dataset.data_root={data_root}' for loader in loaders]
+
+
+def run_train(config: str, work_dir, data_root: str, *options: str,
+              resume: bool = False,
+              expected_returncode: int = 0) -> subprocess.CompletedProcess:
+    """Run tools/train.py on ``config`` with its data under ``data_root``."""
+    args = [
+        sys.executable, osp.join(REPO_ROOT, 'tools', 'train.py'), config,
+        '--work-dir', str(work_dir), '--cfg-options',
+        *data_root_options(data_root), *options
+    ]
+    if resume:
+        args.append('--resume')
+    return run_command(args, cwd=str(osp.dirname(str(work_dir))),
+                       expected_returncode=expected_returncode)

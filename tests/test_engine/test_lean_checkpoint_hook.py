@@ -1,15 +1,13 @@
 """Checkpoints without the teacher: smaller, and resume still exact."""
 import os.path as osp
-import sys
 
 import pytest
 import torch
-from conftest import REPO_ROOT, TEST_CONFIGS, run_command
+from conftest import TEST_CONFIGS, run_train
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
 
-TRAIN = osp.join(REPO_ROOT, 'tools', 'train.py')
 DEFAULT = osp.join(TEST_CONFIGS, 'dist_tiny-resnet_imagefolder.py')
 LEAN = osp.join(TEST_CONFIGS, 'dist_tiny-resnet_imagefolder_lean.py')
 LEAN_KILLED = osp.join(TEST_CONFIGS,
@@ -31,16 +29,9 @@ def teacher_ckpt(tmp_path_factory):
 
 def train(config, work_dir, data_root, teacher, resume=False,
           expected_returncode=0):
-    args = [
-        sys.executable, TRAIN, config, '--work-dir', str(work_dir),
-        '--cfg-options', f'model.teacher_ckpt={teacher}',
-        f'train_dataloader.dataset.data_root={data_root}',
-        f'val_dataloader.dataset.data_root={data_root}'
-    ]
-    if resume:
-        args.append('--resume')
-    return run_command(args, cwd=str(work_dir.parent),
-                       expected_returncode=expected_returncode)
+    return run_train(config, work_dir, data_root,
+                     f'model.teacher_ckpt={teacher}', resume=resume,
+                     expected_returncode=expected_returncode)
 
 
 def state(path):
@@ -86,13 +77,8 @@ def test_teacher_is_kept_without_a_teacher_checkpoint(tmp_path,
                                                       tiny_imagefolder):
     work_dir = tmp_path / 'no_teacher_ckpt'
     work_dir.mkdir()
-    result = run_command([
-        sys.executable, TRAIN, LEAN, '--work-dir', str(work_dir),
-        '--cfg-options',
-        f'train_dataloader.dataset.data_root={tiny_imagefolder}',
-        f'val_dataloader.dataset.data_root={tiny_imagefolder}',
-        'train_cfg.max_iters=2'
-    ], cwd=str(tmp_path))
+    result = run_train(LEAN, work_dir, tiny_imagefolder,
+                       'train_cfg.max_iters=2')
     assert 'checkpoints keep the teacher' in result.stdout + result.stderr
     checkpoint = state(work_dir / 'iter_2.pth')
     assert any(k.startswith('teacher.') for k in checkpoint['state_dict'])

@@ -5,7 +5,13 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO_ROOT, TEST_CONFIGS, run_command
+from conftest import (
+    REPO_ROOT,
+    TEST_CONFIGS,
+    data_root_options,
+    run_command,
+    run_train,
+)
 
 from dist_kd_mm.apis import student_checkpoint
 
@@ -14,19 +20,11 @@ STUDENT_CONFIG = osp.join(TEST_CONFIGS, 'tiny-resnet18_imagefolder.py')
 TOOLS = osp.join(REPO_ROOT, 'tools')
 
 
-def data_options(data_root, *loaders):
-    return [f'{loader}.dataset.data_root={data_root}' for loader in loaders]
-
-
 def test_converted_student_evaluates_like_the_distilled_student(
         tmp_path, tiny_imagefolder):
     work_dir = tmp_path / 'distill'
-    run_command([
-        sys.executable, osp.join(TOOLS, 'train.py'), DISTILL_CONFIG,
-        '--work-dir', str(work_dir), '--cfg-options',
-        *data_options(tiny_imagefolder, 'train_dataloader',
-                      'val_dataloader'), 'train_cfg.max_iters=2'
-    ], cwd=str(tmp_path))
+    run_train(DISTILL_CONFIG, work_dir, tiny_imagefolder,
+              'train_cfg.max_iters=2')
     distill_ckpt = work_dir / 'iter_2.pth'
     out = tmp_path / 'student.pth'
     result = run_command([
@@ -44,17 +42,18 @@ def test_converted_student_evaluates_like_the_distilled_student(
     for key, value in converted['state_dict'].items():
         assert torch.equal(value, original['architecture.' + key]), key
 
+    test_data = data_root_options(tiny_imagefolder, ('test_dataloader', ))
     # the distilled student evaluated by the distillation config ...
     distill_test = run_command([
         sys.executable, osp.join(TOOLS, 'test.py'), DISTILL_CONFIG,
         str(distill_ckpt), '--work-dir', str(tmp_path / 'test_distill'),
-        '--cfg-options', *data_options(tiny_imagefolder, 'test_dataloader')
+        '--cfg-options', *test_data
     ], cwd=str(tmp_path))
     # ... and the converted checkpoint in the plain student config
     plain_test = run_command([
         sys.executable, osp.join(TOOLS, 'test.py'), STUDENT_CONFIG,
         str(out), '--work-dir', str(tmp_path / 'test_plain'),
-        '--cfg-options', *data_options(tiny_imagefolder, 'test_dataloader')
+        '--cfg-options', *test_data
     ], cwd=str(tmp_path))
 
     def accuracy(result):

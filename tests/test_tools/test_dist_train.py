@@ -5,7 +5,13 @@ import os.path as osp
 import socket
 
 import torch
-from conftest import REPO_ROOT, TEST_CONFIGS, VENV_BIN, run_command
+from conftest import (
+    REPO_ROOT,
+    TEST_CONFIGS,
+    VENV_BIN,
+    data_root_options,
+    run_command,
+)
 
 CONFIG = osp.join(TEST_CONFIGS,
                   'dist_tiny-resnet_imagefolder_rank-weights.py')
@@ -27,8 +33,7 @@ def test_two_processes_train_the_same_student_parameters(
     result = run_command([
         'bash', osp.join(REPO_ROOT, 'tools', 'dist_train.sh'), CONFIG, '2',
         '--work-dir', str(work_dir), '--cfg-options',
-        f'train_dataloader.dataset.data_root={tiny_imagefolder}',
-        f'val_dataloader.dataset.data_root={tiny_imagefolder}'
+        *data_root_options(tiny_imagefolder)
     ], cwd=str(tmp_path))
     output = result.stdout + result.stderr
     assert 'Distributed training: True' in output

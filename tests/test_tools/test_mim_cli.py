@@ -3,7 +3,13 @@ import json
 import os.path as osp
 import re
 
-from conftest import REPO_ROOT, TEST_CONFIGS, VENV_BIN, run_command
+from conftest import (
+    REPO_ROOT,
+    TEST_CONFIGS,
+    VENV_BIN,
+    data_root_options,
+    run_command,
+)
 
 CONFIG = osp.join(TEST_CONFIGS, 'dist_tiny-resnet_imagefolder.py')
 MIM = osp.join(VENV_BIN, 'mim')
@@ -17,8 +23,7 @@ def test_mim_finds_the_packaged_tools():
 
 def test_mim_train_then_mim_test(tmp_path, tiny_imagefolder):
     work_dir = tmp_path / 'mim_run'
-    data = [f'train_dataloader.dataset.data_root={tiny_imagefolder}',
-            f'val_dataloader.dataset.data_root={tiny_imagefolder}']
+    data = data_root_options(tiny_imagefolder)
     result = run_command([
         MIM, 'train', 'dist_kd_mm', CONFIG, '--work-dir', str(work_dir),
         '--cfg-options', *data, 'train_cfg.max_iters=2'
@@ -33,7 +38,7 @@ def test_mim_train_then_mim_test(tmp_path, tiny_imagefolder):
     ]
     assert any('distill.loss_dist' in record for record in logged)
 
-    test_cfg = [f'test_dataloader.dataset.data_root={tiny_imagefolder}']
+    test_cfg = data_root_options(tiny_imagefolder, ('test_dataloader', ))
     result = run_command([
         MIM, 'test', 'dist_kd_mm', CONFIG, '--checkpoint', str(checkpoint),
         '--work-dir', str(tmp_path / 'mim_test'), '--cfg-options',

@@ -5,7 +5,7 @@ import os.path as osp
 import re
 
 import torch
-from conftest import TEST_CONFIGS, VENV_BIN, run_command
+from conftest import TEST_CONFIGS, VENV_BIN, data_root_options, run_command
 from mmengine.hub import get_model
 
 CONFIG = osp.join(TEST_CONFIGS, 'dist_tiny-deeplabv3-r18_cityscapes.py')
@@ -24,8 +24,7 @@ def test_mim_train_distils_and_validates_with_iou(tmp_path, tiny_cityscapes):
         osp.join(VENV_BIN, 'mim'), 'train', 'dist_kd_mm', CONFIG,
         '--work-dir', str(work_dir), '--cfg-options',
         f'model.teacher_ckpt={teacher_ckpt}',
-        f'train_dataloader.dataset.data_root={tiny_cityscapes}',
-        f'val_dataloader.dataset.data_root={tiny_cityscapes}'
+        *data_root_options(tiny_cityscapes)
     ], cwd=str(tmp_path), timeout=900)
     output = result.stdout + result.stderr
     assert str(teacher_ckpt) in output  # the teacher was loaded

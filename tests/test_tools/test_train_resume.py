@@ -6,29 +6,20 @@ those of an uninterrupted run.
 """
 import json
 import os.path as osp
-import sys
 
 import pytest
 import torch
-from conftest import REPO_ROOT, TEST_CONFIGS, run_command
+from conftest import TEST_CONFIGS, run_train
 
 CONFIG = osp.join(TEST_CONFIGS, 'dist_tiny-resnet_imagefolder.py')
 KILLED_CONFIG = osp.join(TEST_CONFIGS,
                          'dist_tiny-resnet_imagefolder_killed-after-2.py')
-TRAIN = osp.join(REPO_ROOT, 'tools', 'train.py')
 
 
 def train(work_dir, data_root, config=CONFIG, resume=False,
           expected_returncode=0):
-    args = [
-        sys.executable, TRAIN, config, '--work-dir', str(work_dir),
-        '--cfg-options', f'train_dataloader.dataset.data_root={data_root}',
-        f'val_dataloader.dataset.data_root={data_root}'
-    ]
-    if resume:
-        args.append('--resume')
-    return run_command(args, cwd=str(work_dir.parent),
-                       expected_returncode=expected_returncode)
+    return run_train(config, work_dir, data_root, resume=resume,
+                     expected_returncode=expected_returncode)
 
 
 def load_student(path):
