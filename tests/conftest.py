@@ -89,6 +89,67 @@ def tiny_cityscapes(tmp_path_factory) -> str:
     return root
 
 
+COCO_SPLITS = {'train2017': 6, 'val2017': 3}
+# (class index in mmdet's COCO classes, colour): person, car, dog
+COCO_OBJECTS = ((0, (220, 40, 40)), (2, (40, 200, 60)), (16, (50, 60, 230)))
+
+
+def coco_image_and_objects(index: int, rng: np.random.Generator,
+                           size=(128, 160)):
+    """An image with 1-3 coloured boxes on noise, and the boxes as
+    ``(class index, [x, y, w, h])``; every third image has no object."""
+    height, width = size
+    image = rng.integers(0, 90, (height, width, 3), dtype=np.uint8)
+    objects = []
+    if index % 3 != 2:
+        for _ in range(int(rng.integers(1, 4))):
+            label, colour = COCO_OBJECTS[int(rng.integers(0, 3))]
+            w, h = (int(v) for v in rng.integers(24, 64, 2))
+            x = int(rng.integers(0, width - w))
+            y = int(rng.integers(0, height - h))
+            image[y:y + h, x:x + w] = colour
+            objects.append((label, [x, y, w, h]))
+    return image, objects
+
+
+@pytest.fixture(scope='session')
+def tiny_coco(tmp_path_factory) -> str:
+    """COCO layout: {train2017,val2017}/*.jpg and
+    annotations/instances_{split}.json with mmdet's 80 classes (ids 1..80);
+    6 train and 3 val images of 160x128, one in three without objects."""
+    import json
+
+    from mmdet.datasets import CocoDataset
+    root = str(tmp_path_factory.mktemp('tiny_coco'))
+    classes = CocoDataset.METAINFO['classes']
+    categories = [dict(id=i + 1, name=name, supercategory='none')
+                  for i, name in enumerate(classes)]
+    rng = np.random.default_rng(0)
+    os.makedirs(osp.join(root, 'annotations'))
+    for split, count in COCO_SPLITS.items():
+        os.makedirs(osp.join(root, split))
+        images, annotations = [], []
+        for index in range(count):
+            image, objects = coco_image_and_objects(index, rng)
+            name = f'{index:012d}.jpg'
+            Image.fromarray(image).save(osp.join(root, split, name),
+                                        quality=95)
+            image_id = index + 1
+            images.append(dict(id=image_id, file_name=name,
+                               height=image.shape[0], width=image.shape[1]))
+            for label, (x, y, w, h) in objects:
+                annotations.append(dict(
+                    id=len(annotations) + 1, image_id=image_id,
+                    category_id=label + 1, bbox=[x, y, w, h], area=w * h,
+                    iscrowd=0,
+                    segmentation=[[x, y, x + w, y, x + w, y + h, x, y + h]]))
+        with open(osp.join(root, 'annotations', f'instances_{split}.json'),
+                  'w') as file:
+            json.dump(dict(images=images, annotations=annotations,
+                           categories=categories), file)
+    return root
+
+
 def run_command(args: list[str], cwd: str, timeout: int = 600,
                 expected_returncode: int = 0) -> subprocess.CompletedProcess:
     """Run a command with the venv first on PATH; fail with its output.

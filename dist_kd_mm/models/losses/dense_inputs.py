@@ -25,6 +25,25 @@ def resize_student_to_teacher(logits_s: Tensor, logits_t: Tensor,
                          align_corners=corners)
 
 
+def anchors_as_instances(logits: Tensor, num_anchors: int) -> Tensor:
+    """``(N, A*C, *spatial)`` dense-head logits as ``(N, C, A*P)``.
+
+    mmdet's anchor heads (e.g. RetinaNet's ``retina_cls``) put anchor ``a``,
+    class ``c`` in channel ``a*C + c``. Each anchor at each position becomes
+    one instance over the ``C`` classes.
+    """
+    if num_anchors == 1:
+        return logits.reshape(logits.shape[0], logits.shape[1], -1)
+    channels = logits.shape[1]
+    if channels % num_anchors:
+        raise ValueError(
+            f'DISTLoss: num_anchors={num_anchors} does not divide the '
+            f'{channels} channels of logits {tuple(logits.shape)}')
+    batch, classes = logits.shape[0], channels // num_anchors
+    return logits.reshape(batch, num_anchors, classes, -1).transpose(
+        1, 2).reshape(batch, classes, -1)
+
+
 def labels_as_tensor(gt_labels: Labels) -> Tensor:
     """``(N, H, W)`` (or ``(N,)``) labels from a tensor or data samples.
 

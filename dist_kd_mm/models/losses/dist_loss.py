@@ -9,13 +9,9 @@ from torch import Tensor, nn
 
 from dist_kd_mm.registry import MODELS
 
-from .dense_inputs import Labels, resize_student_to_teacher, valid_mask
+from .dense_inputs import (Labels, anchors_as_instances,
+                           resize_student_to_teacher, valid_mask)
 from .dist_relation import ACTIVATIONS, dist_relations
-
-
-def as_instances_by_classes(logits: Tensor) -> Tensor:
-    """View ``(N, C)`` or ``(N, C, *spatial)`` logits as ``(N, C, P)``."""
-    return logits.reshape(logits.shape[0], logits.shape[1], -1)
 
 
 @MODELS.register_module()
@@ -58,6 +54,14 @@ class DISTLoss(nn.Module):
       image (over its pixels) and averaged over images and classes, instead
       of over all pixels of the batch.
 
+    * ``num_anchors=A`` (anchor heads such as RetinaNet's ``retina_cls``,
+      ``(N, A*C, H, W)`` with anchor ``a``, class ``c`` in channel
+      ``a*C + c``): every anchor at every pixel is an instance over ``C``
+      classes. Not combined with ``gt_labels``.
+
+    No instances at all (``N = 0`` or an empty map, e.g. a detection batch
+    without RoIs) gives a zero loss; logits without classes are an error.
+
     The loss is computed in float32 (float64 input stays float64) whatever the
     input dtype, e.g. fp16/bf16 logits under AMP. The teacher logits are
     detached unless ``teacher_detach=False``.
@@ -79,6 +83,7 @@ class DISTLoss(nn.Module):
         ignore_index: label of ignored pixels in ``gt_labels``.
         resize_mode: interpolation mode for student maps of another size.
         align_corners: ``align_corners`` of that interpolation.
+        num_anchors: anchors per position of dense anchor-head logits.
     """
 
     def __init__(self,
@@ -92,7 +97,8 @@ class DISTLoss(nn.Module):
                  intra_per_image: bool = False,
                  ignore_index: int = 255,
                  resize_mode: str = 'bilinear',
-                 align_corners: bool = False) -> None:
+                 align_corners: bool = False,
+                 num_anchors: int = 1) -> None:
         super().__init__()
         if not tau > 0:
             raise ValueError(f'DISTLoss: tau must be > 0, got {tau!r}')
@@ -108,6 +114,10 @@ class DISTLoss(nn.Module):
         self.teacher_detach = teacher_detach
         self.activation = activation
         self.eps = float(eps)
+        if not (isinstance(num_anchors, int) and num_anchors >= 1):
+            raise ValueError(f'DISTLoss: num_anchors must be an int >= 1, '
+                             f'got {num_anchors!r}')
+        self.num_anchors = num_anchors
         self.intra_per_image = intra_per_image
         self.ignore_index = ignore_index
         self.resize_mode = resize_mode
@@ -118,7 +128,8 @@ class DISTLoss(nn.Module):
                 f'intra_loss_weight={self.intra_loss_weight}, tau={self.tau}, '
                 f'loss_weight={self.loss_weight}, '
                 f'activation={self.activation!r}, '
-                f'intra_per_image={self.intra_per_image}')
+                f'intra_per_image={self.intra_per_image}, '
+                f'num_anchors={self.num_anchors}')
 
     def forward(self,
                 logits_S: Tensor,
@@ -138,6 +149,11 @@ class DISTLoss(nn.Module):
             A scalar float32 (or float64) tensor.
         """
         self._check_inputs(logits_S, logits_T)
+        if logits_S.numel() == 0 or logits_T.numel() == 0:
+            # No instances (e.g. a detection batch without RoIs): nothing to
+            # match; a zero that keeps the student in the graph.
+            dtype = torch.promote_types(logits_S.dtype, torch.float32)
+            return logits_S.to(dtype).sum() * 0.0
         if self.teacher_detach:
             logits_T = logits_T.detach()
         dtype = torch.promote_types(logits_S.dtype, torch.float32)
@@ -145,13 +161,17 @@ class DISTLoss(nn.Module):
             logits_S.to(dtype), logits_T, self.resize_mode,
             self.align_corners)
         mask = None
+        if gt_labels is not None and self.num_anchors > 1:
+            raise ValueError('DISTLoss: gt_labels (ignored pixels) cannot be '
+                             'combined with num_anchors > 1')
         if gt_labels is not None:
             mask = valid_mask(gt_labels, logits_T.shape,
                               self.ignore_index).to(logits_T.device, dtype)
         scale = self.loss_weight * self.tau**2
         loss = dist_relations(
-            as_instances_by_classes(logits_S),
-            as_instances_by_classes(logits_T).to(dtype), self.tau,
+            anchors_as_instances(logits_S, self.num_anchors),
+            anchors_as_instances(logits_T, self.num_anchors).to(dtype),
+            self.tau,
             scale * self.inter_loss_weight, scale * self.intra_loss_weight,
             self.eps, self.activation, self.intra_per_image, mask)
         if not torch.isfinite(loss):
@@ -173,8 +193,8 @@ class DISTLoss(nn.Module):
             if not logits.is_floating_point():
                 raise TypeError(f'DISTLoss: {name} must be floating point, '
                                 f'got {logits.dtype}')
-            if logits.numel() == 0:
-                raise ValueError(f'DISTLoss: {name} is empty, shape '
+            if logits.shape[1] == 0:
+                raise ValueError(f'DISTLoss: {name} has no classes, shape '
                                  f'{tuple(logits.shape)}')
         if (logits_S.dim() != logits_T.dim()
                 or logits_S.shape[:2] != logits_T.shape[:2]

@@ -225,14 +225,25 @@ def test_bad_shapes_and_arguments_are_named():
         DISTLoss()(torch.randn(8, 10), torch.randn(8, 11))
     with pytest.raises(ValueError, match='logits_S'):
         DISTLoss()(torch.randn(8), torch.randn(8))
-    with pytest.raises(ValueError, match='empty'):
-        DISTLoss()(torch.randn(0, 10), torch.randn(0, 10))
+    with pytest.raises(ValueError, match=r'no classes, shape \(4, 0\)'):
+        DISTLoss()(torch.randn(4, 0), torch.randn(4, 0))
     with pytest.raises(TypeError, match='floating point'):
         DISTLoss()(torch.ones(2, 3, dtype=torch.long), torch.randn(2, 3))
     with pytest.raises(ValueError, match='tau'):
         DISTLoss(tau=0)
     with pytest.raises(ValueError, match='activation'):
         DISTLoss(activation='relu')
+
+
+def test_no_instances_give_a_zero_loss_with_a_gradient():
+    """A detection batch without RoIs: (0, C) logits, loss 0, zero grad."""
+    logits_s = torch.randn(0, 81, requires_grad=True)
+    loss = DISTLoss(loss_weight=2.0)(logits_s, torch.randn(0, 81))
+    assert loss.dtype == torch.float32 and float(loss) == 0.0
+    loss.backward()
+    assert logits_s.grad is not None and logits_s.grad.shape == (0, 81)
+    empty_map = torch.randn(2, 19, 0, 8, requires_grad=True)
+    assert float(DISTLoss()(empty_map, torch.randn(2, 19, 0, 8))) == 0.0
 
 
 def test_built_from_config_without_shadowing_mmrazor():

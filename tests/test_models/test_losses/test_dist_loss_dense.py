@@ -188,3 +188,43 @@ def test_chunked_computation_equals_one_chunk(monkeypatch, per_image,
         None if labels is None else labels.numpy(), per_image=per_image,
         tau=2.0)
     assert chunked[0].item() == pytest.approx(expected, rel=1e-5)
+
+
+def anchor_rows(logits, num_anchors):
+    """(N, A*C, H, W) -> (N*H*W*A, C) rows, one per anchor and pixel, by
+    explicit indexing of channel a*C + c."""
+    x = np.asarray(logits, dtype=np.float64)
+    batch, channels, height, width = x.shape
+    classes = channels // num_anchors
+    rows = [
+        x[n, a * classes:(a + 1) * classes, i, j]
+        for n in range(batch) for i in range(height) for j in range(width)
+        for a in range(num_anchors)
+    ]
+    return np.stack(rows)
+
+
+def test_anchor_head_logits_make_one_instance_per_anchor():
+    """RetinaNet layout: 3 anchors x 5 classes, sigmoid."""
+    student = random_maps((2, 15, 3, 4), 30).requires_grad_()
+    teacher = random_maps((2, 15, 3, 4), 31)
+    value = DISTLoss(activation='sigmoid', num_anchors=3, tau=2.0)(
+        student, teacher)
+    expected = reference_dist(anchor_rows(student.detach(), 3),
+                              anchor_rows(teacher, 3), tau=2.0,
+                              activation='sigmoid')
+    assert value.item() == pytest.approx(expected, rel=1e-5)
+    # differs from treating the 15 channels as classes
+    flat = reference_dist(student.detach().numpy(), teacher.numpy(),
+                          tau=2.0, activation='sigmoid')
+    assert abs(value.item() - flat) > 1e-3
+    value.backward()
+    assert torch.isfinite(student.grad).all()
+
+
+def test_anchor_count_must_divide_the_channels():
+    with pytest.raises(ValueError, match=r'num_anchors=4 .* 15 channels'):
+        DISTLoss(num_anchors=4)(random_maps((1, 15, 2, 2), 0),
+                                random_maps((1, 15, 2, 2), 1))
+    with pytest.raises(ValueError, match='num_anchors'):
+        DISTLoss(num_anchors=0)

@@ -1,0 +1,87 @@
+"""Every detection config builds and trains one iteration on COCO-layout
+data read by mmdet's CocoDataset through the config's pipeline."""
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from detection_batches import DET_CONFIGS, build_distiller, coco_batch
+from mmengine.optim import OptimWrapper
+
+PAPER_SETTINGS = {  # config name prefix: the paper's learning rate
+    'dist_roi-logits_': 0.02,
+    'dist_cls-logits_': 0.01,
+}
+
+
+def expected_distill_keys(cfg) -> set:
+    return {f'distill.{name}' for name in cfg.model.distiller.distill_losses}
+
+
+@pytest.mark.parametrize('path', DET_CONFIGS,
+                         ids=[osp.basename(p) for p in DET_CONFIGS])
+def test_detection_config_trains_one_iteration(path, tiny_coco):
+    cfg, model = build_distiller(path)
+    name = osp.basename(path)
+    lr = [v for k, v in PAPER_SETTINGS.items() if name.startswith(k)][0]
+    assert cfg.optim_wrapper.optimizer.lr == lr
+    assert cfg.train_cfg.max_epochs == 24
+    steps = [s for s in cfg.param_scheduler if s.type == 'MultiStepLR'][0]
+    assert steps.milestones == [16, 22]
+    assert cfg.train_dataloader.batch_size == 2
+    assert 'dist_kd_mm' in cfg.custom_imports.imports
+    assert dict(type='dist_kd_mm.LeanCheckpointHook') in cfg.custom_hooks
+    losses_cfg = cfg.model.distiller.distill_losses
+    for key, loss in losses_cfg.items():
+        if key.startswith('loss_dist'):
+            assert (loss.inter_loss_weight, loss.intra_loss_weight,
+                    loss.loss_weight, loss.tau) == (1.0, 1.0, 1.0, 1.0)
+    mimic = [k for k in losses_cfg if k.startswith('loss_mimic')]
+    assert len(mimic) == (5 if '_mimic_' in name else 0)
+
+    teacher_before = {k: v.clone() for k, v in model.teacher.state_dict(
+    ).items() if v.is_floating_point()}
+    optim_wrapper = OptimWrapper(torch.optim.SGD(
+        [p for p in model.parameters() if p.requires_grad], lr=1e-4))
+    model.train()
+    log_vars = model.train_step(coco_batch(cfg, tiny_coco), optim_wrapper)
+    values = {k: float(torch.as_tensor(v).detach())
+              for k, v in log_vars.items()}
+    distill_keys = expected_distill_keys(cfg)
+    assert distill_keys <= set(values), (distill_keys, values)
+    for key in distill_keys | {'student.loss_cls', 'student.loss_bbox'}:
+        assert np.isfinite(values[key]), (key, values)
+    for key in distill_keys:
+        assert values[key] > 0, (key, values)
+    for key, value in model.teacher.state_dict().items():
+        if key in teacher_before:
+            assert torch.equal(value, teacher_before[key]), key
+    if mimic:  # the 1x1 connectors belong to the trained parameters
+        connector = model.distiller.connectors['fpn0']
+        assert all(p.requires_grad for p in connector.parameters())
+
+
+def test_retinanet_dist_has_one_loss_per_fpn_level(tiny_coco, monkeypatch):
+    """Five records of retina_cls (P3..P7), each (N, 9*80, H_l, W_l)."""
+    from dist_kd_mm import DISTLoss
+    shapes = []
+    original = DISTLoss.forward
+
+    def spy(loss, logits_S, logits_T, gt_labels=None):
+        shapes.append((tuple(logits_S.shape), tuple(logits_T.shape)))
+        return original(loss, logits_S, logits_T, gt_labels)
+
+    monkeypatch.setattr(DISTLoss, 'forward', spy)
+    path = [p for p in DET_CONFIGS
+            if osp.basename(p).startswith('dist_cls-logits_retinanet')][0]
+    cfg, model = build_distiller(path)
+    data = model.data_preprocessor(coco_batch(cfg, tiny_coco), True)
+    model.train()
+    losses = model.loss(data['inputs'], data['data_samples'])
+    assert [k for k in losses if k.startswith('distill.')] == [
+        f'distill.loss_dist_p{level}' for level in range(3, 8)]
+    height, width = data['inputs'].shape[2:]
+    assert [s for s, _ in shapes] == [
+        (2, 720, -(-height // 2**level), -(-width // 2**level))
+        for level in range(3, 8)]
+    assert all(s == t for s, t in shapes)
