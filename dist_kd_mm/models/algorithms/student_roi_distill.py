@@ -1,6 +1,6 @@
 """Distillation of two-stage detectors with the teacher scoring the
 student's RoIs."""
-from typing import List, Optional
+from typing import Optional
 
 import torch
 from mmengine.structures import BaseDataElement
@@ -104,7 +104,7 @@ class StudentRoIDistill(SingleTeacherDistill):
 
     def loss(self,
              batch_inputs: Tensor,
-             data_samples: Optional[List[BaseDataElement]] = None
+             data_samples: Optional[list[BaseDataElement]] = None
              ) -> LossResults:
         """Student loss, teacher on the student's RoIs, distill losses."""
         losses = dict()

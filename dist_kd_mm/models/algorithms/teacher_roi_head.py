@@ -1,5 +1,5 @@
 """Run a teacher's first box head on RoIs chosen elsewhere (the student's)."""
-from typing import Sequence
+from collections.abc import Sequence
 
 from torch import Tensor, nn
 

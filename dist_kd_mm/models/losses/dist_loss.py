@@ -9,8 +9,12 @@ from torch import Tensor, nn
 
 from dist_kd_mm.registry import MODELS
 
-from .dense_inputs import (Labels, anchors_as_instances,
-                           resize_student_to_teacher, valid_mask)
+from .dense_inputs import (
+    Labels,
+    anchors_as_instances,
+    resize_student_to_teacher,
+    valid_mask,
+)
 from .dist_relation import ACTIVATIONS, dist_relations
 
 
