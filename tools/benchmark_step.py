@@ -1,19 +1,26 @@
 """Time of a distillation training step against its parts, in one process.
 
-    python tools/benchmark_step.py [--threads 2] [--repeats 5]
+    python tools/benchmark_step.py [--threads 2] [--repeats 5] [--cases ...]
 
-For the classification (ResNet-34 -> ResNet-18, ImageNet) and segmentation
-(DeepLabV3-R101 -> DeepLabV3-R18, Cityscapes) configs at reduced image size,
-it builds the real models (no checkpoints), preprocesses one batch, and times
-(median of ``--repeats`` interleaved rounds, after warm-up):
+For the classification (ResNet-34 -> ResNet-18, ImageNet), detection
+(Cascade Mask R-CNN X101 and Faster R-CNN R101 -> Faster R-CNN R50 on RoI
+logits, RetinaNet X101 -> R50, COCO) and segmentation (DeepLabV3-R101 ->
+DeepLabV3-R18, Cityscapes) configs at reduced image size, it builds the real
+models (no checkpoints), preprocesses one batch, and times (median of
+``--repeats`` interleaved rounds, after warm-up):
 
 * distill: forward of teacher and student with the recorders and the DIST
   losses, backward and optimizer step (``SingleTeacherDistill``);
 * student: the student's own training step (forward, loss, backward, step);
-* teacher: one teacher inference (``mode='tensor'``, no gradient),
+* teacher: one teacher inference (no gradient; ``mode='predict'`` for
+  detectors, ``mode='tensor'`` otherwise),
 
 and prints ``distill / (student + teacher)``: what the recorders and the
-distillation losses add on top of the two networks.
+distillation losses add on top of the two networks. For the RoI-logits
+configs (``StudentRoIDistill``) it also times the teacher's RoI pass alone:
+its first box head on the student's sampled RoIs (given the teacher's
+features), the part of the step that a plain teacher inference does not
+have.
 """
 import argparse
 import copy
@@ -34,6 +41,18 @@ CASES = {
         config='configs/distill/mmpretrain/dist/'
         'dist_logits_resnet34_resnet18_8xb32_in1k.py',
         batch=8, size=(112, 112)),
+    'detection CascadeMask X101->Faster R50, 2x3x320x320': dict(
+        config='configs/distill/mmdet/dist/dist_roi-logits_cascade-mask-'
+        'rcnn_x101-64x4d_faster-rcnn_r50_2x_coco.py',
+        batch=2, size=(320, 320)),
+    'detection Faster R101->R50, 2x3x320x320': dict(
+        config='configs/distill/mmdet/dist/dist_roi-logits_faster-rcnn_'
+        'r101_faster-rcnn_r50_2x_coco.py',
+        batch=2, size=(320, 320)),
+    'detection RetinaNet X101->R50, 2x3x320x320': dict(
+        config='configs/distill/mmdet/dist/dist_cls-logits_retinanet_'
+        'x101-64x4d_retinanet_r50_2x_coco.py',
+        batch=2, size=(320, 320)),
     'segmentation DLv3 R101->R18, 2x3x128x256': dict(
         config='configs/distill/mmseg/dist/dist_logits_deeplabv3_r101-d8_'
         'deeplabv3_r18-d8_8xb2-40k_cityscapes-512x1024.py',
@@ -48,7 +67,9 @@ def build(config: str, size: tuple):
     model_cfg.teacher_ckpt = None
     if 'pretrained' in model_cfg.architecture:
         model_cfg.architecture.pretrained = None
-    if 'size' in model_cfg.data_preprocessor:
+    if 'init_cfg' in model_cfg.architecture.get('backbone', {}):
+        model_cfg.architecture.backbone.init_cfg = None
+    if 'size' in model_cfg.get('data_preprocessor', {}):
         model_cfg.data_preprocessor.size = size
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         model = MODELS.build(model_cfg)
@@ -56,13 +77,33 @@ def build(config: str, size: tuple):
     return revert_sync_batchnorm(model)
 
 
-def make_batch(model, batch: int, size: tuple, segmentation: bool) -> dict:
+def detection_sample(size: tuple, generator: torch.Generator):
+    """A DetDataSample with 4 random boxes of 80 COCO classes."""
+    from mmdet.structures import DetDataSample
+    from mmengine.structures import InstanceData
+    height, width = size
+    corners = torch.rand(4, 2, generator=generator) * torch.tensor(
+        [width * 0.6, height * 0.6])
+    extents = 16 + torch.rand(4, 2, generator=generator) * torch.tensor(
+        [width * 0.3, height * 0.3])
+    sample = DetDataSample()
+    sample.gt_instances = InstanceData(
+        bboxes=torch.cat([corners, corners + extents], dim=1),
+        labels=torch.randint(0, 80, (4, ), generator=generator))
+    sample.set_metainfo(dict(img_shape=size, ori_shape=size,
+                             scale_factor=(1.0, 1.0)))
+    return sample
+
+
+def make_batch(model, batch: int, size: tuple, task: str) -> dict:
     generator = torch.Generator().manual_seed(0)
     inputs, samples = [], []
     for _ in range(batch):
         inputs.append(torch.randint(0, 256, (3, *size), generator=generator,
                                     dtype=torch.uint8))
-        if segmentation:
+        if task == 'mmdet':
+            sample = detection_sample(size, generator)
+        elif task == 'mmseg':
             from mmengine.structures import PixelData
             from mmseg.structures import SegDataSample
             sample = SegDataSample()
@@ -88,7 +129,7 @@ def timed(function) -> float:
 def benchmark(config: str, batch: int, size: tuple, repeats: int) -> dict:
     model = build(config, size)
     model.train()
-    data = make_batch(model, batch, size, 'mmseg' in config)
+    data = make_batch(model, batch, size, config.split('/')[2])
     student = model.architecture
     optim_wrapper = OptimWrapper(torch.optim.SGD(
         [p for p in student.parameters() if p.requires_grad], lr=1e-4))
@@ -104,6 +145,19 @@ def benchmark(config: str, batch: int, size: tuple, repeats: int) -> dict:
     }
     for run in steps.values():  # warm-up
         run()
+    if hasattr(model, 'teacher_roi_forward'):  # StudentRoIDistill
+        rois = model.recorded_student_rois(len(data['inputs']))
+        with torch.no_grad():
+            features = model.teacher.extract_feat(data['inputs'])
+
+        def roi_pass():
+            from dist_kd_mm.models.algorithms import box_head_on_rois
+            with torch.no_grad():
+                box_head_on_rois(model.teacher.roi_head, features, rois,
+                                 model.teacher_stage)
+
+        steps['teacher RoI pass'] = roi_pass
+        roi_pass()
     times: dict = {name: [] for name in steps}
     for _ in range(repeats):
         for name, run in steps.items():
@@ -112,31 +166,43 @@ def benchmark(config: str, batch: int, size: tuple, repeats: int) -> dict:
 
 
 def _teacher_inference(model, data) -> None:
+    """The teacher's inference: ``mode='predict'`` for detectors (a
+    ``'tensor'`` forward of a mask head would run on every proposal),
+    ``mode='tensor'`` otherwise."""
+    mode = 'predict' if hasattr(model.teacher, 'bbox_head') or hasattr(
+        model.teacher, 'roi_head') else 'tensor'
     with torch.no_grad():
-        model.teacher(data['inputs'], data['data_samples'], mode='tensor')
+        model.teacher(data['inputs'], data['data_samples'], mode=mode)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--cases', nargs='+', choices=sorted(
+        {label.split()[0] for label in CASES}), help='task families to run')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f'CPU, {torch.get_num_threads()} thread(s), median of '
           f'{args.repeats} interleaved rounds')
-    header = (f'{"case":<44}{"distill s":>10}{"student s":>10}'
-              f'{"teacher s":>10}{"ratio":>8}')
+    header = (f'{"case":<52}{"distill s":>10}{"student s":>10}'
+              f'{"teacher s":>10}{"ratio":>8}{"RoI pass s":>11}')
     print(header)
     print('-' * len(header))
     for label, case in CASES.items():
+        if args.cases and label.split()[0] not in args.cases:
+            continue
         result = benchmark(case['config'], case['batch'], case['size'],
                            args.repeats)
         ratio = result['distill'] / (result['student'] + result['teacher'])
-        print(f'{label:<44}{result["distill"]:>10.3f}'
+        roi_pass = result.get('teacher RoI pass')
+        roi_text = '-' if roi_pass is None else f'{roi_pass:.3f}'
+        print(f'{label:<52}{result["distill"]:>10.3f}'
               f'{result["student"]:>10.3f}{result["teacher"]:>10.3f}'
-              f'{ratio:>8.3f}')
+              f'{ratio:>8.3f}{roi_text:>11}', flush=True)
     print('ratio = distill step / (student step + teacher inference); '
-          'target <= 1.1')
+          'target <= 1.1. RoI pass: the teacher\'s first box head on the '
+          'student\'s RoIs (part of the distill step)')
 
 
 if __name__ == '__main__':

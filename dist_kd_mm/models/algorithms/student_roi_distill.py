@@ -11,6 +11,7 @@ from torch import Tensor
 
 from dist_kd_mm.registry import MODELS
 
+from .input_checks import check_same_normalization
 from .teacher_roi_head import box_head_on_rois, check_rois, first_stage_index
 
 
@@ -34,7 +35,9 @@ class StudentRoIDistill(SingleTeacherDistill):
        row ``k`` is the same box as the student's row ``k``.
     3. The distill losses are computed from the recorders as usual.
 
-    The student runs before the teacher, so distill deliveries (which copy
+    Teacher and student receive the same preprocessed batch, so their own
+    preprocessors must normalize alike (checked when built). The student
+    runs before the teacher, so distill deliveries (which copy
     the teacher's random choices to the student) are not supported, nor is a
     trainable teacher.
 
@@ -68,6 +71,7 @@ class StudentRoIDistill(SingleTeacherDistill):
                 raise TypeError(f'StudentRoIDistill needs two-stage '
                                 f'detectors; the {name} '
                                 f'{type(part).__name__} has no roi_head')
+        check_same_normalization(self.data_preprocessor, self.teacher)
         first_stage_index(self.teacher.roi_head, teacher_stage)
         self.teacher_stage = teacher_stage
         if self.teacher_trainable:

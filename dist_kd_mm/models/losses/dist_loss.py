@@ -16,6 +16,7 @@ from .dense_inputs import (
     valid_mask,
 )
 from .dist_relation import ACTIVATIONS, dist_relations
+from .global_batch import gather_instances, scale_gradient, world_size
 
 
 @MODELS.register_module()
@@ -63,6 +64,15 @@ class DISTLoss(nn.Module):
       ``a*C + c``): every anchor at every pixel is an instance over ``C``
       classes. Not combined with ``gt_labels``.
 
+    * ``global_intra=True`` (distributed training): the intra-class relation
+      runs over the instances of all processes (gathered with
+      ``all_gather``; other processes' rows carry no gradient, the local
+      rows do, scaled so that DDP's average is the global batch's gradient),
+      the inter-class relation over the local instances. With equal batches
+      per process this equals a single process on the whole batch. The
+      paper computes both relations per GPU (the default). Processes may
+      hold different numbers of instances; classes and positions must agree.
+
     No instances at all (``N = 0`` or an empty map, e.g. a detection batch
     without RoIs) gives a zero loss; logits without classes are an error.
 
@@ -88,6 +98,8 @@ class DISTLoss(nn.Module):
         resize_mode: interpolation mode for student maps of another size.
         align_corners: ``align_corners`` of that interpolation.
         num_anchors: anchors per position of dense anchor-head logits.
+        global_intra: intra-class relation over the global batch of all
+            processes (no effect without torch.distributed).
     """
 
     def __init__(self,
@@ -102,7 +114,8 @@ class DISTLoss(nn.Module):
                  ignore_index: int = 255,
                  resize_mode: str = 'bilinear',
                  align_corners: bool = False,
-                 num_anchors: int = 1) -> None:
+                 num_anchors: int = 1,
+                 global_intra: bool = False) -> None:
         super().__init__()
         if not tau > 0:
             raise ValueError(f'DISTLoss: tau must be > 0, got {tau!r}')
@@ -122,6 +135,10 @@ class DISTLoss(nn.Module):
             raise ValueError(f'DISTLoss: num_anchors must be an int >= 1, '
                              f'got {num_anchors!r}')
         self.num_anchors = num_anchors
+        if global_intra and intra_per_image:
+            raise ValueError('DISTLoss: global_intra=True and '
+                             'intra_per_image=True exclude each other')
+        self.global_intra = global_intra
         self.intra_per_image = intra_per_image
         self.ignore_index = ignore_index
         self.resize_mode = resize_mode
@@ -133,7 +150,8 @@ class DISTLoss(nn.Module):
                 f'loss_weight={self.loss_weight}, '
                 f'activation={self.activation!r}, '
                 f'intra_per_image={self.intra_per_image}, '
-                f'num_anchors={self.num_anchors}')
+                f'num_anchors={self.num_anchors}, '
+                f'global_intra={self.global_intra}')
 
     def forward(self,
                 logits_S: Tensor,
@@ -171,17 +189,32 @@ class DISTLoss(nn.Module):
         if gt_labels is not None:
             mask = valid_mask(gt_labels, logits_T.shape,
                               self.ignore_index).to(logits_T.device, dtype)
-        scale = self.loss_weight * self.tau**2
-        loss = dist_relations(
+        loss = self._relations(
             anchors_as_instances(logits_S, self.num_anchors),
-            anchors_as_instances(logits_T, self.num_anchors).to(dtype),
-            self.tau,
-            scale * self.inter_loss_weight, scale * self.intra_loss_weight,
-            self.eps, self.activation, self.intra_per_image, mask)
+            anchors_as_instances(logits_T, self.num_anchors).to(dtype), mask)
         if not torch.isfinite(loss):
             raise FloatingPointError(self._non_finite_message(
                 logits_S, logits_T))
         return loss
+
+    def _relations(self, logits_s: Tensor, logits_t: Tensor,
+                   mask: Optional[Tensor]) -> Tensor:
+        """The weighted relations of ``(N, C, P)`` logits; the intra-class
+        one over all processes' instances with ``global_intra``."""
+        scale = self.loss_weight * self.tau**2
+        inter_weight = scale * self.inter_loss_weight
+        intra_weight = scale * self.intra_loss_weight
+        processes = world_size() if self.global_intra else 1
+        if processes == 1 or intra_weight == 0:
+            return dist_relations(logits_s, logits_t, self.tau, inter_weight,
+                                  intra_weight, self.eps, self.activation,
+                                  self.intra_per_image, mask)
+        inter = dist_relations(logits_s, logits_t, self.tau, inter_weight,
+                               0.0, self.eps, self.activation, False, mask)
+        all_s, all_t, all_mask = gather_instances(logits_s, logits_t, mask)
+        intra = dist_relations(all_s, all_t, self.tau, 0.0, intra_weight,
+                               self.eps, self.activation, False, all_mask)
+        return inter + scale_gradient(intra, float(processes))
 
     @staticmethod
     def _check_inputs(logits_S: Tensor, logits_T: Tensor) -> None:

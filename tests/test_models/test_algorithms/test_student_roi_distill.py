@@ -140,6 +140,13 @@ def test_misconfigured_rois_recorder_is_named():
         model_cfg.teacher_stage = 1
         with pytest.raises(ValueError, match='teacher_stage=1'):
             MODELS.build(model_cfg)
+        model_cfg.teacher_stage = 0
+        # a caffe-style teacher: BGR input, other mean and std
+        model_cfg.teacher = dict(
+            cfg_path='mmdet::faster_rcnn/faster-rcnn_r50-caffe_fpn_1x_coco.py',
+            pretrained=False)
+        with pytest.raises(ValueError, match='other input normalization'):
+            MODELS.build(model_cfg)
 
 
 def test_wrong_rois_record_is_named(tiny_coco):
