@@ -34,9 +34,14 @@ $(STAMPS)/mmcv: $(STAMPS)/runtime tools/install/build_mmcv.sh
 	bash tools/install/build_mmcv.sh $(PY)
 	@touch $@
 
-$(STAMPS)/package: $(STAMPS)/mmcv setup.py
+# torchsort (CMKDLoss's soft ranks) also exists only as a source distribution.
+$(STAMPS)/torchsort: $(STAMPS)/runtime tools/install/build_torchsort.sh
+	bash tools/install/build_torchsort.sh $(PY)
+	@touch $@
+
+$(STAMPS)/package: $(STAMPS)/mmcv $(STAMPS)/torchsort setup.py
 	$(PIP) install --no-deps --no-build-isolation --no-use-pep517 -e . $(QUIET_PIP)
-	$(PY) -c "import dist_kd_mm, mmrazor.models, mmcv.ops, mmdet.models, mmseg.models, mmpretrain.models"
+	$(PY) -c "import dist_kd_mm, mmrazor.models, mmcv.ops, mmdet.models, mmseg.models, mmpretrain.models, torchsort"
 	@touch $@
 
 test: install
