@@ -1,4 +1,5 @@
 """Distillation losses of dist_kd_mm."""
+from .cmkd_loss import CMKDLoss
 from .dist_loss import DISTLoss
 
-__all__ = ['DISTLoss']
+__all__ = ['CMKDLoss', 'DISTLoss']

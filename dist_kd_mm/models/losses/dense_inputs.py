@@ -15,7 +15,7 @@ def resize_student_to_teacher(logits_s: Tensor, logits_t: Tensor,
 
     The student side is resized (``F.interpolate``; gradients flow back
     through it), so the teacher's maps stay the exact target. The caller
-    (``DISTLoss._check_inputs``) has checked that only the spatial size of
+    (``check_logit_pair``) has checked that only the spatial size of
     ``(N, C, H, W)`` maps may differ.
     """
     if logits_s.shape[2:] == logits_t.shape[2:]:

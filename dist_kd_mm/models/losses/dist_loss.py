@@ -17,6 +17,7 @@ from .dense_inputs import (
 )
 from .dist_relation import ACTIVATIONS, dist_relations
 from .global_batch import gather_instances, scale_gradient, world_size
+from .logit_checks import check_logit_pair, non_finite_message
 
 
 @MODELS.register_module()
@@ -170,7 +171,7 @@ class DISTLoss(nn.Module):
         Returns:
             A scalar float32 (or float64) tensor.
         """
-        self._check_inputs(logits_S, logits_T)
+        check_logit_pair('DISTLoss', logits_S, logits_T)
         if logits_S.numel() == 0 or logits_T.numel() == 0:
             # No instances (e.g. a detection batch without RoIs): nothing to
             # match; a zero that keeps the student in the graph.
@@ -193,8 +194,8 @@ class DISTLoss(nn.Module):
             anchors_as_instances(logits_S, self.num_anchors),
             anchors_as_instances(logits_T, self.num_anchors).to(dtype), mask)
         if not torch.isfinite(loss):
-            raise FloatingPointError(self._non_finite_message(
-                logits_S, logits_T))
+            raise FloatingPointError(non_finite_message(
+                'DISTLoss', logits_S, logits_T))
         return loss
 
     def _relations(self, logits_s: Tensor, logits_t: Tensor,
@@ -215,42 +216,3 @@ class DISTLoss(nn.Module):
         intra = dist_relations(all_s, all_t, self.tau, 0.0, intra_weight,
                                self.eps, self.activation, False, all_mask)
         return inter + scale_gradient(intra, float(processes))
-
-    @staticmethod
-    def _check_inputs(logits_S: Tensor, logits_T: Tensor) -> None:
-        for name, logits in (('logits_S (student)', logits_S),
-                             ('logits_T (teacher)', logits_T)):
-            if not isinstance(logits, Tensor):
-                raise TypeError(f'DISTLoss: {name} must be a Tensor, got '
-                                f'{type(logits).__name__}')
-            if logits.dim() < 2:
-                raise ValueError(
-                    f'DISTLoss: {name} must have shape (N, C) or '
-                    f'(N, C, *spatial), got {tuple(logits.shape)}')
-            if not logits.is_floating_point():
-                raise TypeError(f'DISTLoss: {name} must be floating point, '
-                                f'got {logits.dtype}')
-            if logits.shape[1] == 0:
-                raise ValueError(f'DISTLoss: {name} has no classes, shape '
-                                 f'{tuple(logits.shape)}')
-        if (logits_S.dim() != logits_T.dim()
-                or logits_S.shape[:2] != logits_T.shape[:2]
-                or (logits_S.dim() != 4
-                    and logits_S.shape != logits_T.shape)):
-            raise ValueError(
-                'DISTLoss: student and teacher logits differ in shape: '
-                f'logits_S {tuple(logits_S.shape)} vs logits_T '
-                f'{tuple(logits_T.shape)}; check that both recorders record '
-                'the same head output (only (N, C, H, W) maps may differ in '
-                'H and W)')
-
-    @staticmethod
-    def _non_finite_message(logits_S: Tensor, logits_T: Tensor) -> str:
-        bad = [
-            f'{name} has {int((~torch.isfinite(t)).sum())} non-finite values'
-            for name, t in (('logits_S (student)', logits_S),
-                            ('logits_T (teacher)', logits_T))
-            if not torch.isfinite(t).all()
-        ]
-        detail = '; '.join(bad) or 'inputs are finite (overflow in the loss)'
-        return f'DISTLoss is not finite: {detail}'

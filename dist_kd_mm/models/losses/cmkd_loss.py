@@ -1,0 +1,201 @@
+"""CMKD: Pearson and Spearman correlation matching, weighted per sample.
+
+Niu, Wang, Cai, Hou, "Efficient and Robust Knowledge Distillation from A
+Stronger Teacher Based on Correlation Matching", arXiv 2410.06561.
+"""
+import math
+from typing import Optional
+
+import torch
+from torch import Tensor, nn
+
+from dist_kd_mm.registry import MODELS
+
+from .dist_relation import dist_relations
+from .logit_checks import check_logit_pair, non_finite_message
+from .rank_correlation import (
+    SOFT_RANK_REGULARIZATIONS,
+    exact_ranks,
+    row_pearson,
+    row_zscore,
+    soft_ranks,
+)
+
+WEIGHTINGS = ('hard_to_rank', 'easy_to_rank', 'fixed')
+
+
+def instances_by_classes(logits: Tensor) -> Tensor:
+    """``(N, C)`` or ``(N, C, *spatial)`` as ``(N * prod(spatial), C)``."""
+    if logits.dim() == 2:
+        return logits
+    return logits.flatten(2).transpose(1, 2).reshape(-1, logits.shape[1])
+
+
+def normalized_entropy(probs: Tensor) -> Tensor:
+    """``H(p) / log C`` of each row, in ``[0, 1]`` (0: one-hot, 1:
+    uniform). ``(M, C) -> (M,)``."""
+    entropy = -(probs * probs.clamp_min(1e-30).log()).sum(dim=1)
+    return entropy / math.log(probs.shape[1])
+
+
+@MODELS.register_module()
+class CMKDLoss(nn.Module):
+    """CMKD loss: DIST's Pearson relation plus a Spearman (rank) relation,
+    mixed per instance by the instance's difficulty.
+
+    With ``p = softmax(logits / tau)`` (rows are instances), for each
+    instance ``i``::
+
+        P_i = 1 - pearson(p_s[i], p_t[i])                  (DIST inter-class)
+        S_i = 1 - pearson(softrank(z(p_s[i])), rank(p_t[i]))       (Spearman)
+        d_i = H(p_t[i]) / log C       (teacher's normalized entropy, 0..1)
+        s_i = d_i | 1 - d_i | spearman_share     (weighting, see below)
+        loss = loss_weight * tau**2 * (
+                   mean_i[pearson_weight * (1 - s_i) * P_i
+                          + spearman_weight * s_i * S_i]
+                   + intra_loss_weight * DIST intra-class relation)
+
+    ``z`` is a z-score per row (ranks are scale-free; the soft-rank strength
+    then has the same meaning for every temperature and class count),
+    ``softrank`` torchsort's differentiable ranks with
+    ``regularization_strength``, ``rank`` the teacher's exact average ranks.
+    As the strength goes to 0, ``S_i`` becomes ``1 - Spearman`` exactly; as
+    it grows, the soft ranks become linear in ``z(p_s)`` and ``S_i`` tends
+    to ``1 - pearson(p_s[i], rank(p_t[i]))``.
+
+    Which parts follow the paper: a Pearson term on the probabilities and a
+    Spearman term on their ranks, weighted per sample by difficulty. This
+    project's choices (the paper's formula and ranking method were not
+    available): the difficulty (normalized teacher entropy), the mixing
+    ``s_i``, the z-score, torchsort's soft ranks and the default strength.
+
+    Weightings (``s_i`` is the Spearman share of instance ``i``):
+
+    * ``'hard_to_rank'`` (default): ``s_i = d_i``; on hard instances (flat
+      teacher distribution, whose values say little) the ranking counts
+      more, on confident ones the probability values.
+    * ``'easy_to_rank'``: ``s_i = 1 - d_i``, the opposite direction.
+    * ``'fixed'``: ``s_i = spearman_share`` for every instance;
+      ``spearman_share=0`` is DIST exactly.
+
+    Dense ``(N, C, H, W)`` logits: every pixel is an instance, as in
+    ``DISTLoss``. The loss is computed in float32 (float64 stays float64);
+    the teacher is detached unless ``teacher_detach=False`` (its ranks never
+    carry a gradient); non-finite logits raise ``FloatingPointError``.
+
+    Args:
+        tau: softmax temperature, > 0.
+        loss_weight: overall weight.
+        pearson_weight: weight of the Pearson (inter-class) term.
+        spearman_weight: weight of the Spearman term.
+        intra_loss_weight: weight of DIST's intra-class relation (0: off).
+        weighting: ``'hard_to_rank'``, ``'easy_to_rank'`` or ``'fixed'``.
+        spearman_share: ``s_i`` for ``weighting='fixed'``, in ``[0, 1]``.
+        regularization_strength: soft-rank strength (> 0) on z-scored rows.
+        regularization: torchsort's ``'l2'`` or ``'kl'``.
+        teacher_detach: detach the teacher logits.
+        eps: added to the Pearson denominators.
+    """
+
+    def __init__(self,
+                 tau: float = 1.0,
+                 loss_weight: float = 1.0,
+                 pearson_weight: float = 1.0,
+                 spearman_weight: float = 1.0,
+                 intra_loss_weight: float = 1.0,
+                 weighting: str = 'hard_to_rank',
+                 spearman_share: float = 0.5,
+                 regularization_strength: float = 0.1,
+                 regularization: str = 'l2',
+                 teacher_detach: bool = True,
+                 eps: float = 1e-8) -> None:
+        super().__init__()
+        if not tau > 0:
+            raise ValueError(f'CMKDLoss: tau must be > 0, got {tau!r}')
+        if weighting not in WEIGHTINGS:
+            raise ValueError(f'CMKDLoss: weighting must be one of '
+                             f'{WEIGHTINGS}, got {weighting!r}')
+        if not 0 <= spearman_share <= 1:
+            raise ValueError(f'CMKDLoss: spearman_share must be in [0, 1], '
+                             f'got {spearman_share!r}')
+        if not regularization_strength > 0:
+            raise ValueError('CMKDLoss: regularization_strength must be > '
+                             f'0, got {regularization_strength!r}')
+        if regularization not in SOFT_RANK_REGULARIZATIONS:
+            raise ValueError(f'CMKDLoss: regularization must be one of '
+                             f'{SOFT_RANK_REGULARIZATIONS}, got '
+                             f'{regularization!r}')
+        self.tau = float(tau)
+        self.loss_weight = float(loss_weight)
+        self.pearson_weight = float(pearson_weight)
+        self.spearman_weight = float(spearman_weight)
+        self.intra_loss_weight = float(intra_loss_weight)
+        self.weighting = weighting
+        self.spearman_share = float(spearman_share)
+        self.regularization_strength = float(regularization_strength)
+        self.regularization = regularization
+        self.teacher_detach = teacher_detach
+        self.eps = float(eps)
+
+    def extra_repr(self) -> str:
+        return (f'tau={self.tau}, loss_weight={self.loss_weight}, '
+                f'pearson_weight={self.pearson_weight}, '
+                f'spearman_weight={self.spearman_weight}, '
+                f'intra_loss_weight={self.intra_loss_weight}, '
+                f'weighting={self.weighting!r}, '
+                f'regularization_strength={self.regularization_strength}')
+
+    def spearman_shares(self, probs_t: Tensor) -> Tensor:
+        """``s_i`` of each instance from the teacher's probabilities
+        ``(M, C)``; no gradient. Returns ``(M,)``."""
+        if self.weighting == 'fixed':
+            return probs_t.new_full((probs_t.shape[0], ),
+                                    self.spearman_share)
+        difficulty = normalized_entropy(probs_t.detach())
+        if self.weighting == 'hard_to_rank':
+            return difficulty
+        return 1 - difficulty
+
+    def spearman_term(self, probs_s: Tensor, probs_t: Tensor) -> Tensor:
+        """``S_i = 1 - pearson(soft ranks of z(p_s), ranks of p_t)``,
+        ``(M, C) -> (M,)``."""
+        ranks_s = soft_ranks(row_zscore(probs_s),
+                             self.regularization_strength,
+                             self.regularization)
+        return 1 - row_pearson(ranks_s, exact_ranks(probs_t), self.eps)
+
+    def forward(self, logits_S: Tensor, logits_T: Tensor,
+                gt_labels: Optional[Tensor] = None) -> Tensor:
+        """Loss of student ``logits_S`` against teacher ``logits_T``, both
+        ``(N, C)`` or ``(N, C, *spatial)`` of the same shape; a scalar.
+        ``gt_labels`` is accepted for interface parity and not used."""
+        check_logit_pair('CMKDLoss', logits_S, logits_T)
+        if logits_S.shape != logits_T.shape:
+            raise ValueError(
+                f'CMKDLoss: logits_S {tuple(logits_S.shape)} and logits_T '
+                f'{tuple(logits_T.shape)} must have the same shape')
+        dtype = torch.promote_types(logits_S.dtype, torch.float32)
+        if self.teacher_detach:
+            logits_T = logits_T.detach()
+        logits_S, logits_T = logits_S.to(dtype), logits_T.to(dtype)
+        if logits_S.numel() == 0:
+            return logits_S.sum() * 0.0
+        probs_s = (instances_by_classes(logits_S) / self.tau).softmax(dim=1)
+        probs_t = (instances_by_classes(logits_T) / self.tau).softmax(dim=1)
+        shares = self.spearman_shares(probs_t)
+        pearson = 1 - row_pearson(probs_s, probs_t, self.eps)
+        spearman = self.spearman_term(probs_s, probs_t)
+        per_instance = (self.pearson_weight * (1 - shares) * pearson +
+                        self.spearman_weight * shares * spearman)
+        loss = per_instance.mean()
+        if self.intra_loss_weight:
+            view_s = logits_S.reshape(*logits_S.shape[:2], -1)
+            view_t = logits_T.reshape(*logits_T.shape[:2], -1)
+            loss = loss + dist_relations(view_s, view_t, self.tau, 0.0,
+                                         self.intra_loss_weight, self.eps,
+                                         'softmax')
+        loss = self.loss_weight * self.tau**2 * loss
+        if not torch.isfinite(loss):
+            raise FloatingPointError(non_finite_message(
+                'CMKDLoss', logits_S, logits_T))
+        return loss
