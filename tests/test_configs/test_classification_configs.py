@@ -124,7 +124,10 @@ def test_distill_configs_follow_the_paper():
             assert losses.loss_kl.tau == 4 and losses.loss_kl.loss_weight == 1
             assert cfg.model.architecture.head.loss.loss_weight == 0.9
         else:
-            loss = losses.loss_dist
+            loss = losses.get('loss_dist') or losses.loss_cmkd
+            assert loss.type == ('dist_kd_mm.CMKDLoss' if 'cmkd_' in path
+                                 else 'dist_kd_mm.DISTLoss'), path
+            assert len(losses) == 1, path
             tau = 4.0 if 'cifar100' in path else 1.0
             assert (loss.tau, loss.loss_weight) == (tau, 2.0), path
             assert cfg.model.architecture.head.loss.loss_weight == 1.0

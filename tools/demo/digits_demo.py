@@ -2,10 +2,10 @@
 
 Exports scikit-learn's 1,797 handwritten digits (8x8 grey, 10 classes) as an
 image folder with a fixed train/val split, trains a CIFAR ResNet-20 teacher,
-then the same narrow ResNet-8 student three times (alone, with KD, with
-DIST) through tools/train.py and this repo's configs, and prints a table of
-validation accuracies. Writes the students' validation curves to a PNG and
-all figures to results.json in the work dir.
+then the same narrow ResNet-8 student four times (alone, with KD, with
+DIST, with CMKD) through tools/train.py and this repo's configs, and prints a
+table of validation accuracies. Writes the students' validation curves to a
+PNG and all figures to results.json in the work dir.
 
     python tools/demo/digits_demo.py [--work-dir work_dirs/demo_digits]
 """
@@ -52,6 +52,10 @@ def demo_runs() -> list[Run]:
         Run('student + DIST',
             osp.join(distill, 'dist',
                      'dist_logits_resnet20_resnet8-w4_1xb64_digits.py'),
+            needs_teacher=True),
+        Run('student + CMKD',
+            osp.join(distill, 'cmkd',
+                     'cmkd_logits_resnet20_resnet8-w4_1xb64_digits.py'),
             needs_teacher=True),
     ]
 
@@ -161,16 +165,17 @@ def main() -> None:
     data_root = osp.join(work_dir, 'data')
     from dist_kd_mm.datasets import export_digits
     counts = export_digits(data_root, limit=args.limit)
-    print(f'[1/5] digits exported to {data_root}: {counts["train"]} train, '
-          f'{counts["val"]} val images', flush=True)
-
     runs = demo_runs()
+    steps = len(runs) + 1
+    print(f'[1/{steps}] digits exported to {data_root}: '
+          f'{counts["train"]} train, {counts["val"]} val images', flush=True)
+
     teacher_dir = osp.join(work_dir, runs[0].work_dir_name)
     teacher_ckpt = osp.join(teacher_dir, f'epoch_{args.epochs}.pth')
     total = time.time()
     for index, run in enumerate(runs):
         train(run, osp.join(work_dir, run.work_dir_name), data_root,
-              args.epochs, teacher_ckpt, f'[{index + 2}/5]')
+              args.epochs, teacher_ckpt, f'[{index + 2}/{steps}]')
 
     print(f'\nValidation accuracy on {counts["val"]} digits after '
           f'{args.epochs} epochs ({time.time() - total:.0f} s of training):')

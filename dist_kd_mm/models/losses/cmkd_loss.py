@@ -47,7 +47,7 @@ class CMKDLoss(nn.Module):
     instance ``i``::
 
         P_i = 1 - pearson(p_s[i], p_t[i])                  (DIST inter-class)
-        S_i = 1 - pearson(softrank(z(p_s[i])), rank(p_t[i]))       (Spearman)
+        S_i = 1 - pearson(softrank(z(log p_s[i])), rank(p_t[i]))  (Spearman)
         d_i = H(p_t[i]) / log C       (teacher's normalized entropy, 0..1)
         s_i = d_i | 1 - d_i | spearman_share     (weighting, see below)
         loss = loss_weight * tau**2 * (
@@ -55,13 +55,15 @@ class CMKDLoss(nn.Module):
                           + spearman_weight * s_i * S_i]
                    + intra_loss_weight * DIST intra-class relation)
 
-    ``z`` is a z-score per row (ranks are scale-free; the soft-rank strength
-    then has the same meaning for every temperature and class count),
-    ``softrank`` torchsort's differentiable ranks with
-    ``regularization_strength``, ``rank`` the teacher's exact average ranks.
-    As the strength goes to 0, ``S_i`` becomes ``1 - Spearman`` exactly; as
-    it grows, the soft ranks become linear in ``z(p_s)`` and ``S_i`` tends
-    to ``1 - pearson(p_s[i], rank(p_t[i]))``.
+    ``z`` is a z-score per row, ``softrank`` torchsort's differentiable
+    ranks with ``regularization_strength`` and ``rank`` the teacher's exact
+    average ranks. The student's soft ranks are taken of its
+    log-probabilities, which order the classes as the probabilities do but
+    keep the many near-zero probabilities apart; after the z-score they do
+    not depend on ``tau`` and the strength has one meaning for every
+    temperature. As the strength goes to 0, ``S_i`` becomes ``1 -
+    Spearman(p_s[i], p_t[i])`` exactly; as it grows, the soft ranks become
+    linear in ``z(log p_s)``.
 
     Which parts follow the paper: a Pearson term on the probabilities and a
     Spearman term on their ranks, weighted per sample by difficulty. This
@@ -156,10 +158,10 @@ class CMKDLoss(nn.Module):
             return difficulty
         return 1 - difficulty
 
-    def spearman_term(self, probs_s: Tensor, probs_t: Tensor) -> Tensor:
-        """``S_i = 1 - pearson(soft ranks of z(p_s), ranks of p_t)``,
+    def spearman_term(self, log_probs_s: Tensor, probs_t: Tensor) -> Tensor:
+        """``S_i = 1 - pearson(soft ranks of z(log p_s), ranks of p_t)``,
         ``(M, C) -> (M,)``."""
-        ranks_s = soft_ranks(row_zscore(probs_s),
+        ranks_s = soft_ranks(row_zscore(log_probs_s),
                              self.regularization_strength,
                              self.regularization)
         return 1 - row_pearson(ranks_s, exact_ranks(probs_t), self.eps)
@@ -180,11 +182,13 @@ class CMKDLoss(nn.Module):
         logits_S, logits_T = logits_S.to(dtype), logits_T.to(dtype)
         if logits_S.numel() == 0:
             return logits_S.sum() * 0.0
-        probs_s = (instances_by_classes(logits_S) / self.tau).softmax(dim=1)
+        log_probs_s = (instances_by_classes(logits_S) /
+                       self.tau).log_softmax(dim=1)
+        probs_s = log_probs_s.exp()
         probs_t = (instances_by_classes(logits_T) / self.tau).softmax(dim=1)
         shares = self.spearman_shares(probs_t)
         pearson = 1 - row_pearson(probs_s, probs_t, self.eps)
-        spearman = self.spearman_term(probs_s, probs_t)
+        spearman = self.spearman_term(log_probs_s, probs_t)
         per_instance = (self.pearson_weight * (1 - shares) * pearson +
                         self.spearman_weight * shares * spearman)
         loss = per_instance.mean()

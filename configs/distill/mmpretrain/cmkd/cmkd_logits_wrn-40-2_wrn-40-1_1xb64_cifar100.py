@@ -1,0 +1,15 @@
+# CMKD, CIFAR-100, WRN-40-2 -> WRN-40-1: the DIST config
+# ../dist/dist_logits_wrn-40-2_wrn-40-1_1xb64_cifar100.py
+# with dist_kd_mm.CMKDLoss (tau 4.0, weight 2) instead of DISTLoss; same
+# recipe, teacher and student.
+_base_ = [
+    '../dist/dist_logits_wrn-40-2_wrn-40-1_1xb64_cifar100.py',
+    '../_base_/cmkd_logits.py',
+]
+
+model = dict(
+    distiller=dict(
+        distill_losses=dict(
+            _base_.cmkd_distill_losses, loss_cmkd=dict(
+                _base_.cmkd_distill_losses.loss_cmkd, tau=4.0)),
+        loss_forward_mappings=_base_.cmkd_loss_forward_mappings))
