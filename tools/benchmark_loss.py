@@ -2,7 +2,8 @@
 the softmax floor, measured in one process.
 
     python tools/benchmark_loss.py [--device cpu|cuda] [--threads 1]
-                                   [--repeats 5] [--skip-large]
+                                   [--repeats 5] [--skip-large] [--cmkd]
+                                   [--shapes 'ImageNet 256x1000' ...]
 
 For each shape it times forward + backward (after warm-up, the
 implementations interleaved round by round, the median of ``--repeats``
@@ -15,6 +16,8 @@ rounds) of:
   flattened to (N*H*W, C));
 * ``floor``: one softmax forward + backward of the student logits, which any
   exact DIST loss must pay,
+* ``cmkd`` (with ``--cmkd``): dist_kd_mm.CMKDLoss with its defaults, with its
+  time and peak memory relative to DISTLoss,
 
 and prints milliseconds, the ratio to the floor and to mmrazor, and the
 peak memory the loss allocates (dist_kd_mm.utils.memory.PeakMemoryTracker)
@@ -66,14 +69,18 @@ def softmax_floor(logits_s: torch.Tensor,
     return logits_s.softmax(dim=1).mul(logits_t.detach()).sum()
 
 
-def implementations() -> dict[str, Callable]:
+def implementations(with_cmkd: bool = False) -> dict[str, Callable]:
     from mmrazor.models.losses import DISTLoss as MMRazorDISTLoss
-    return {
+    losses = {
         'dist_kd_mm': DISTLoss(),
         'mmrazor': MMRazorDISTLoss(),
         'reference': reference_dist,
         'floor': softmax_floor,
     }
+    if with_cmkd:
+        from dist_kd_mm import CMKDLoss
+        losses['cmkd'] = CMKDLoss()
+    return losses
 
 
 def run_once(loss: Callable, student: torch.Tensor,
@@ -96,12 +103,13 @@ def peak_memory(loss: Callable, student: torch.Tensor,
     return tracker.peak
 
 
-def benchmark(shape: tuple, device: str, repeats: int) -> dict:
+def benchmark(shape: tuple, device: str, repeats: int,
+              with_cmkd: bool = False) -> dict:
     generator = torch.Generator().manual_seed(0)
     student = torch.randn(shape, generator=generator).mul_(3).to(device)
     teacher = torch.randn(shape, generator=generator).mul_(3).to(device)
     student.requires_grad_()
-    losses = implementations()
+    losses = implementations(with_cmkd)
     for loss in losses.values():  # warm-up
         run_once(loss, student, teacher)
     times: dict[str, list] = {name: [] for name in losses}
@@ -123,6 +131,11 @@ def main() -> None:
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--skip-large', action='store_true',
                         help=f'leave out {LARGE}')
+    parser.add_argument('--cmkd', action='store_true',
+                        help='also time dist_kd_mm.CMKDLoss (default '
+                        'options) and print its ratios to DISTLoss')
+    parser.add_argument('--shapes', nargs='+', choices=list(SHAPES),
+                        help='only these shapes')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f'device {args.device}, {torch.get_num_threads()} CPU thread(s), '
@@ -132,15 +145,21 @@ def main() -> None:
     print(header)
     print('-' * len(header))
     for label, shape in SHAPES.items():
-        if args.skip_large and label == LARGE:
+        if (args.skip_large and label == LARGE) or (
+                args.shapes and label not in args.shapes):
             continue
-        results = benchmark(shape, args.device, args.repeats)
+        results = benchmark(shape, args.device, args.repeats, args.cmkd)
         floor, mmrazor = results['floor'][0], results['mmrazor'][0]
         logits_bytes = 2 * torch.Size(shape).numel() * 4
         for name, (seconds, peak) in results.items():
             print(f'{label:<20}{name:<12}{seconds * 1e3:>10.2f}'
                   f'{seconds / floor:>9.2f}{seconds / mmrazor:>11.2f}'
                   f'{peak / 1e6:>10.1f}{peak / logits_bytes:>10.2f}')
+        if args.cmkd:
+            (cmkd, cmkd_peak), (dist, dist_peak) = (results['cmkd'],
+                                                    results['dist_kd_mm'])
+            print(f'{label:<20}CMKDLoss / DISTLoss: time {cmkd / dist:.2f}x, '
+                  f'peak memory {cmkd_peak / dist_peak:.2f}x')
 
 
 if __name__ == '__main__':
