@@ -30,12 +30,12 @@ $(STAMPS)/runtime: $(STAMPS)/build requirements/runtime.txt requirements/mim.txt
 	$(PIP) install $(CONSTRAINTS) --no-deps -r requirements/mim.txt $(QUIET_PIP)
 	@touch $@
 
-$(STAMPS)/mmcv: $(STAMPS)/runtime tools/install/build_mmcv.sh
+$(STAMPS)/mmcv: $(STAMPS)/runtime tools/install/build_mmcv.sh tools/install/wheel_cache.sh
 	bash tools/install/build_mmcv.sh $(PY)
 	@touch $@
 
 # torchsort (CMKDLoss's soft ranks) also exists only as a source distribution.
-$(STAMPS)/torchsort: $(STAMPS)/runtime tools/install/build_torchsort.sh
+$(STAMPS)/torchsort: $(STAMPS)/runtime tools/install/build_torchsort.sh tools/install/wheel_cache.sh
 	bash tools/install/build_torchsort.sh $(PY)
 	@touch $@
 

@@ -194,3 +194,39 @@ def run_train(config: str, work_dir, data_root: str, *options: str,
         args.append('--resume')
     return run_command(args, cwd=str(osp.dirname(str(work_dir))),
                        expected_returncode=expected_returncode)
+
+
+def save_untrained_teacher(cfg_path: str, path, edit=None) -> str:
+    """An untrained model of ``cfg_path`` saved as a checkpoint at ``path``
+    (it stands in for a published teacher URL); ``edit(model)`` may change
+    it first."""
+    import torch
+    from mmengine.hub import get_model
+    model = get_model(cfg_path, pretrained=False)
+    if edit is not None:
+        with torch.no_grad():
+            edit(model)
+    torch.save({'state_dict': model.state_dict()}, path)
+    return str(path)
+
+
+def mim_train(config: str, work_dir, teacher_ckpt: str, data_root: str,
+              *options: str) -> tuple[str, list[dict]]:
+    """``mim train dist_kd_mm`` with a local teacher checkpoint and data;
+    returns its output and the records of its ``scalars.json``. Checks
+    that the teacher checkpoint was loaded."""
+    import json
+    result = run_command([
+        osp.join(VENV_BIN, 'mim'), 'train', 'dist_kd_mm', config,
+        '--work-dir', str(work_dir), '--cfg-options',
+        f'model.teacher_ckpt={teacher_ckpt}', *options,
+        *data_root_options(data_root)
+    ], cwd=str(osp.dirname(str(work_dir))), timeout=900)
+    output = result.stdout + result.stderr
+    assert teacher_ckpt in output, 'the teacher checkpoint was not loaded'
+    records = [
+        json.loads(line)
+        for log in sorted(work_dir.glob('*/vis_data/scalars.json'))
+        for line in log.read_text().splitlines()
+    ]
+    return output, records

@@ -18,6 +18,7 @@ from .dense_inputs import (
 from .dist_relation import ACTIVATIONS, dist_relations
 from .global_batch import gather_instances, scale_gradient, world_size
 from .logit_checks import check_logit_pair, non_finite_message
+from .row_relations import dist_row_relations
 
 
 @MODELS.register_module()
@@ -207,12 +208,24 @@ class DISTLoss(nn.Module):
         intra_weight = scale * self.intra_loss_weight
         processes = world_size() if self.global_intra else 1
         if processes == 1 or intra_weight == 0:
-            return dist_relations(logits_s, logits_t, self.tau, inter_weight,
-                                  intra_weight, self.eps, self.activation,
-                                  self.intra_per_image, mask)
-        inter = dist_relations(logits_s, logits_t, self.tau, inter_weight,
-                               0.0, self.eps, self.activation, False, mask)
+            return self._weighted(logits_s, logits_t, inter_weight,
+                                  intra_weight, mask)
+        inter = self._weighted(logits_s, logits_t, inter_weight, 0.0, mask)
         all_s, all_t, all_mask = gather_instances(logits_s, logits_t, mask)
-        intra = dist_relations(all_s, all_t, self.tau, 0.0, intra_weight,
-                               self.eps, self.activation, False, all_mask)
+        intra = self._weighted(all_s, all_t, 0.0, intra_weight, all_mask)
         return inter + scale_gradient(intra, float(processes))
+
+    def _weighted(self, logits_s: Tensor, logits_t: Tensor,
+                  inter_weight: float, intra_weight: float,
+                  mask: Optional[Tensor]) -> Tensor:
+        """Both relations of ``(N, C, P)``; ``(N, C)`` logits without a
+        mask or teacher gradient take the fast row path."""
+        if (logits_s.shape[2] == 1 and mask is None
+                and not self.intra_per_image
+                and not logits_t.requires_grad):
+            return dist_row_relations(logits_s[..., 0], logits_t[..., 0],
+                                      self.tau, inter_weight, intra_weight,
+                                      self.eps, self.activation)
+        return dist_relations(logits_s, logits_t, self.tau, inter_weight,
+                              intra_weight, self.eps, self.activation,
+                              self.intra_per_image, mask)
