@@ -4,7 +4,6 @@ Niu, Wang, Cai, Hou, "Efficient and Robust Knowledge Distillation from A
 Stronger Teacher Based on Correlation Matching", arXiv 2410.06561.
 """
 import math
-from typing import Optional
 
 import torch
 from torch import Tensor, nn
@@ -166,11 +165,10 @@ class CMKDLoss(nn.Module):
                              self.regularization)
         return 1 - row_pearson(ranks_s, exact_ranks(probs_t), self.eps)
 
-    def forward(self, logits_S: Tensor, logits_T: Tensor,
-                gt_labels: Optional[Tensor] = None) -> Tensor:
+    def forward(self, logits_S: Tensor, logits_T: Tensor) -> Tensor:
         """Loss of student ``logits_S`` against teacher ``logits_T``, both
         ``(N, C)`` or ``(N, C, *spatial)`` of the same shape; a scalar.
-        ``gt_labels`` is accepted for interface parity and not used."""
+        (No ``gt_labels``: ignored pixels are a ``DISTLoss`` option only.)"""
         check_logit_pair('CMKDLoss', logits_S, logits_T)
         if logits_S.shape != logits_T.shape:
             raise ValueError(

@@ -163,6 +163,24 @@ def test_bad_inputs_and_options_are_named():
             CMKDLoss(**options)
 
 
+def test_a_gt_labels_mapping_is_refused_by_mmrazor():
+    """CMKDLoss has no ignore mask: a config that maps gt_labels to it
+    fails when the distiller is built, not silently at training time."""
+    from mmrazor.models.distillers import ConfigurableDistiller
+    with pytest.raises(AssertionError, match='gt_labels is not in the '
+                       'signature'):
+        ConfigurableDistiller(
+            student_recorders=dict(fc=dict(type='ModuleOutputs',
+                                           source='fc')),
+            teacher_recorders=dict(fc=dict(type='ModuleOutputs',
+                                           source='fc')),
+            distill_losses=dict(loss=dict(type='dist_kd_mm.CMKDLoss')),
+            loss_forward_mappings=dict(loss=dict(
+                logits_S=dict(from_student=True, recorder='fc'),
+                logits_T=dict(from_student=False, recorder='fc'),
+                gt_labels=dict(from_student=True, recorder='fc'))))
+
+
 def test_built_from_an_mmrazor_config():
     loss = MMRAZOR_MODELS.build(dict(type='dist_kd_mm.CMKDLoss', tau=4.0,
                                      weighting='easy_to_rank'))
