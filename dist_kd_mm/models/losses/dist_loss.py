@@ -9,16 +9,16 @@ from torch import Tensor, nn
 
 from dist_kd_mm.registry import MODELS
 
+from .activations import ACTIVATIONS
 from .dense_inputs import (
     Labels,
     anchors_as_instances,
     resize_student_to_teacher,
     valid_mask,
 )
-from .dist_relation import ACTIVATIONS, dist_relations
+from .dist_relation import dist_relations
 from .global_batch import gather_instances, scale_gradient, world_size
 from .logit_checks import check_logit_pair, non_finite_message
-from .row_relations import dist_row_relations
 
 
 @MODELS.register_module()
@@ -218,14 +218,7 @@ class DISTLoss(nn.Module):
     def _weighted(self, logits_s: Tensor, logits_t: Tensor,
                   inter_weight: float, intra_weight: float,
                   mask: Optional[Tensor]) -> Tensor:
-        """Both relations of ``(N, C, P)``; ``(N, C)`` logits without a
-        mask or teacher gradient take the fast row path."""
-        if (logits_s.shape[2] == 1 and mask is None
-                and not self.intra_per_image
-                and not logits_t.requires_grad):
-            return dist_row_relations(logits_s[..., 0], logits_t[..., 0],
-                                      self.tau, inter_weight, intra_weight,
-                                      self.eps, self.activation)
+        """Both relations of ``(N, C, P)`` logits, weighted."""
         return dist_relations(logits_s, logits_t, self.tau, inter_weight,
                               intra_weight, self.eps, self.activation,
                               self.intra_per_image, mask)

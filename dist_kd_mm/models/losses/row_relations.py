@@ -17,7 +17,7 @@ mask, with fewer passes over the ``(M, C)`` tensors:
 import torch
 from torch import Tensor
 
-from .dist_relation import activate, activation_backward_
+from .activations import activate, activation_backward_
 
 ROWS, COLUMNS = 1, 0  # reduced dim of the inter- and intra-class relation
 

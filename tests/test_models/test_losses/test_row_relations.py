@@ -2,12 +2,18 @@
 import pytest
 import torch
 
-from dist_kd_mm.models.losses.dist_relation import dist_relations
+from dist_kd_mm.models.losses.dist_relation import (
+    DISTRelationFunction,
+    dist_relations,
+)
 from dist_kd_mm.models.losses.row_relations import dist_row_relations
 
 
 def general(logits_s, logits_t, *args):
-    return dist_relations(logits_s[..., None], logits_t[..., None], *args)
+    """The (N, C, P) implementation itself, on P = 1."""
+    return DISTRelationFunction.apply(logits_s[..., None],
+                                      logits_t[..., None], *args, False,
+                                      None)
 
 
 @pytest.mark.parametrize('activation', ['softmax', 'sigmoid'])
@@ -40,3 +46,18 @@ def test_row_path_gradcheck():
     assert torch.autograd.gradcheck(
         lambda s: dist_row_relations(s, logits_t, 2.0, 1.0, 1.5, 1e-8,
                                      'softmax'), (logits_s, ))
+
+
+def test_dist_relations_takes_the_row_path_for_unmasked_2d_input(
+        monkeypatch):
+    calls = []
+    monkeypatch.setattr(DISTRelationFunction, 'apply',
+                        lambda *args: calls.append(args) or torch.ones(()))
+    logits = torch.randn(4, 6, 1)
+    dist_relations(logits, logits, 1.0, 1.0, 1.0, 1e-8, 'softmax')
+    assert calls == []  # the row path
+    dist_relations(logits, logits, 1.0, 1.0, 1.0, 1e-8, 'softmax', False,
+                   torch.ones(4, 1, 1))
+    dist_relations(logits, logits.requires_grad_(), 1.0, 1.0, 1.0, 1e-8,
+                   'softmax')
+    assert len(calls) == 2  # masked, and teacher with gradient
