@@ -6,6 +6,11 @@ Like OpenMMLab packages, the package carries ``configs/`` and ``tools/`` under
 (``setup.py develop``) install, copies when a wheel is built. The same
 goes for ``model-index.yml``, which mmengine reads to resolve
 ``dist_kd_mm::<config>``.
+
+The compiled CPU kernel of the DIST relations, ``dist_kd_mm._ext``, is built
+from ``dist_kd_mm/ops/csrc`` (needs torch and a C++ compiler at install
+time). ``DIST_KD_MM_WITH_OPS=0`` leaves it out; the losses then use their
+torch-ops implementation, with the same values.
 """
 import os
 import os.path as osp
@@ -29,6 +34,27 @@ def read_requirements(name: str) -> list:
     with open(osp.join(ROOT, 'requirements', name)) as f:
         lines = (line.split('#')[0].strip() for line in f)
         return [line for line in lines if line]
+
+
+def ext_modules() -> list:
+    """The C++ extension ``dist_kd_mm._ext`` unless DIST_KD_MM_WITH_OPS=0."""
+    if os.environ.get('DIST_KD_MM_WITH_OPS', '1') == '0':
+        return []
+    from torch.utils.cpp_extension import CppExtension
+    return [
+        CppExtension(
+            'dist_kd_mm._ext',
+            ['dist_kd_mm/ops/csrc/dist_relations_cpu.cpp'],
+            extra_compile_args={'cxx': ['-O3', '-fopenmp']},
+            extra_link_args=['-fopenmp'])
+    ]
+
+
+def build_commands() -> dict:
+    if os.environ.get('DIST_KD_MM_WITH_OPS', '1') == '0':
+        return {}
+    from torch.utils.cpp_extension import BuildExtension
+    return {'build_ext': BuildExtension}
 
 
 def add_mim_extension() -> None:
@@ -72,5 +98,7 @@ if __name__ == '__main__':
         python_requires='>=3.9',
         install_requires=read_requirements('runtime.txt'),
         extras_require={'tests': read_requirements('tests.txt')},
+        ext_modules=ext_modules(),
+        cmdclass=build_commands(),
         license='Apache License 2.0',
         zip_safe=False)

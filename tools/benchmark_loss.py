@@ -9,7 +9,10 @@ For each shape it times forward + backward (after warm-up, the
 implementations interleaved round by round, the median of ``--repeats``
 rounds) of:
 
-* ``dist_kd_mm``: this package's DISTLoss;
+* ``dist_kd_mm``: this package's DISTLoss (on the CPU its compiled kernel,
+  ``dist_kd_mm._ext``, where built);
+* ``torch-ops``: the same loss with the compiled kernel bypassed (its
+  torch-ops implementation, the one used on CUDA);
 * ``mmrazor``: mmrazor's DISTLoss (on dense maps it computes another intra
   relation, see the README; timed all the same);
 * ``reference``: the formula written plainly with autograd (dense maps
@@ -32,6 +35,7 @@ import torch
 
 import dist_kd_mm  # noqa: F401  (before mmrazor)
 from dist_kd_mm import DISTLoss
+from dist_kd_mm.ops import compiled_kernel, compiled_kernel_available
 from dist_kd_mm.utils.memory import PeakMemoryTracker
 
 SHAPES = {
@@ -71,8 +75,15 @@ def softmax_floor(logits_s: torch.Tensor,
 
 def implementations(with_cmkd: bool = False) -> dict[str, Callable]:
     from mmrazor.models.losses import DISTLoss as MMRazorDISTLoss
+    dist_loss = DISTLoss()
+
+    def torch_ops(logits_s, logits_t):
+        with compiled_kernel(False):
+            return dist_loss(logits_s, logits_t)
+
     losses = {
-        'dist_kd_mm': DISTLoss(),
+        'dist_kd_mm': dist_loss,
+        'torch-ops': torch_ops,
         'mmrazor': MMRazorDISTLoss(),
         'reference': reference_dist,
         'floor': softmax_floor,
@@ -138,8 +149,11 @@ def main() -> None:
                         help='only these shapes')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    kernel = ('compiled kernel' if compiled_kernel_available()
+              and args.device == 'cpu' else 'torch ops')
     print(f'device {args.device}, {torch.get_num_threads()} CPU thread(s), '
-          f'median of {args.repeats} interleaved rounds, forward + backward')
+          f'median of {args.repeats} interleaved rounds, forward + backward; '
+          f'dist_kd_mm uses its {kernel}')
     header = (f'{"shape":<20}{"loss":<12}{"ms":>10}{"x floor":>9}'
               f'{"x mmrazor":>11}{"peak MB":>10}{"x logits":>10}')
     print(header)

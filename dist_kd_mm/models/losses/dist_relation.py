@@ -37,6 +37,8 @@ from typing import Optional
 import torch
 from torch import Tensor
 
+from dist_kd_mm.ops import compiled_relations_apply, dist_relations_compiled
+
 from .activations import activate, activation_backward_
 from .row_relations import dist_row_relations
 
@@ -239,10 +241,16 @@ def dist_relations(logits_s: Tensor,
                    mask: Optional[Tensor] = None) -> Tensor:
     """Weighted DIST relations of ``(N, C, P)`` logits (a scalar).
 
-    ``mask``: ``None`` or ``(N, 1, P)``, 1 for valid positions. ``(N, C, 1)``
-    logits without a mask or teacher gradient take the faster row path
-    (:mod:`row_relations`), which gives the same values.
+    ``mask``: ``None`` or ``(N, 1, P)``, 1 for valid positions.
+    Implementations, all with the same values: the compiled CPU kernel
+    (:mod:`dist_kd_mm.ops`) where it applies; otherwise, for ``(N, C, 1)``
+    logits without a mask or teacher gradient, the row path
+    (:mod:`row_relations`); otherwise :class:`DISTRelationFunction`.
     """
+    if compiled_relations_apply(logits_s, logits_t):
+        return dist_relations_compiled(logits_s, logits_t, tau,
+                                       inter_weight, intra_weight, eps,
+                                       activation, intra_per_image, mask)
     if (logits_s.shape[2] == 1 and mask is None and not intra_per_image
             and not logits_t.requires_grad):
         return dist_row_relations(logits_s[..., 0], logits_t[..., 0], tau,

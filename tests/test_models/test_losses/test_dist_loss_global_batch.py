@@ -1,13 +1,16 @@
 """DISTLoss(global_intra=True) in 2 processes (gloo) against one process
 on the concatenated batch."""
+import itertools
 import os.path as osp
 
 import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from relation_kernels import KERNELS
 
 from dist_kd_mm import DISTLoss
+from dist_kd_mm.ops import compiled_kernel
 
 WORLD = 2
 
@@ -46,14 +49,15 @@ def worker(rank: int, init_file: str, out_dir: str, cases: list) -> None:
                             rank=rank, world_size=WORLD)
     try:
         results = {}
-        for case in cases:
+        for case, kernel in itertools.product(cases, KERNELS):
             student, teacher, labels, slices = full_batch(case)
             local = student[slices[rank]].clone().requires_grad_()
             local_labels = None if labels is None else labels[slices[rank]]
-            loss = DISTLoss(global_intra=True, **loss_options(case))(
-                local, teacher[slices[rank]], local_labels)
-            loss.backward()
-            results[case] = (loss.detach(), local.grad)
+            with compiled_kernel(kernel == 'compiled'):
+                loss = DISTLoss(global_intra=True, **loss_options(case))(
+                    local, teacher[slices[rank]], local_labels)
+                loss.backward()
+            results[case, kernel] = (loss.detach(), local.grad)
         try:  # classes differ across processes
             DISTLoss(global_intra=True)(torch.randn(4, 3 + rank),
                                         torch.randn(4, 3 + rank))
@@ -78,18 +82,19 @@ def two_process_results(tmp_path_factory):
 
 @pytest.mark.parametrize('case', CASES)
 def test_global_intra_matches_one_process_on_the_whole_batch(
-        case, two_process_results):
+        case, two_process_results, relations_kernel):
     student, teacher, labels, slices = full_batch(case)
     student.requires_grad_()
     expected = DISTLoss(**loss_options(case))(student, teacher, labels)
     expected.backward()
-    losses = [r[case][0] for r in two_process_results]
+    results = [r[case, relations_kernel] for r in two_process_results]
+    losses = [loss for loss, _ in results]
     # what mmengine logs after averaging over processes
     torch.testing.assert_close(sum(losses) / WORLD, expected.detach(),
                                rtol=1e-5, atol=1e-6)
-    for rank, result in enumerate(two_process_results):
+    for rank, (_, grad) in enumerate(results):
         # DDP averages the processes' gradients
-        torch.testing.assert_close(result[case][1] / WORLD,
+        torch.testing.assert_close(grad / WORLD,
                                    student.grad[slices[rank]], rtol=1e-4,
                                    atol=1e-7)
     # and the per-GPU loss (the paper's) is another value

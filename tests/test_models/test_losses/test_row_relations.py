@@ -2,6 +2,7 @@
 import pytest
 import torch
 
+from dist_kd_mm.models.losses import dist_relation
 from dist_kd_mm.models.losses.dist_relation import (
     DISTRelationFunction,
     dist_relations,
@@ -48,16 +49,26 @@ def test_row_path_gradcheck():
                                      'softmax'), (logits_s, ))
 
 
-def test_dist_relations_takes_the_row_path_for_unmasked_2d_input(
-        monkeypatch):
+def test_dist_relations_chooses_the_implementation(monkeypatch,
+                                                   relations_kernel):
     calls = []
-    monkeypatch.setattr(DISTRelationFunction, 'apply',
-                        lambda *args: calls.append(args) or torch.ones(()))
-    logits = torch.randn(4, 6, 1)
-    dist_relations(logits, logits, 1.0, 1.0, 1.0, 1e-8, 'softmax')
-    assert calls == []  # the row path
-    dist_relations(logits, logits, 1.0, 1.0, 1.0, 1e-8, 'softmax', False,
-                   torch.ones(4, 1, 1))
-    dist_relations(logits, logits.requires_grad_(), 1.0, 1.0, 1.0, 1e-8,
-                   'softmax')
-    assert len(calls) == 2  # masked, and teacher with gradient
+
+    def record(name):
+        return lambda *args: calls.append(name) or torch.ones(())
+
+    monkeypatch.setattr(dist_relation, 'dist_relations_compiled',
+                        record('compiled'))
+    monkeypatch.setattr(dist_relation, 'dist_row_relations', record('rows'))
+    monkeypatch.setattr(DISTRelationFunction, 'apply', record('general'))
+    rows, maps = torch.randn(4, 6, 1), torch.randn(2, 6, 5)
+    args = (1.0, 1.0, 1.0, 1e-8, 'softmax')
+    dist_relations(rows, rows, *args)
+    dist_relations(rows, rows, *args, False, torch.ones(4, 1, 1))
+    dist_relations(maps, maps, *args)
+    dist_relations(rows, rows.clone().requires_grad_(), *args)
+    dist_relations(rows.double(), rows.float(), *args)
+    if relations_kernel == 'compiled':  # not: teacher gradient, two dtypes
+        expected = ['compiled'] * 3 + ['general', 'rows']
+    else:  # masked, dense and teacher with gradient take the general one
+        expected = ['rows', 'general', 'general', 'general', 'rows']
+    assert calls == expected
