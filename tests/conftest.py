@@ -15,6 +15,23 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TEST_DATA = osp.join(REPO_ROOT, 'tests', 'data')
 TEST_CONFIGS = osp.join(TEST_DATA, 'configs')
 VENV_BIN = osp.dirname(sys.executable)
+# Implementations of the DIST relations the loss tests run on.
+RELATION_KERNELS = ('compiled', 'torch-ops')
+
+
+@pytest.fixture(params=RELATION_KERNELS)
+def relations_kernel(request) -> str:
+    """Runs the test with the compiled CPU kernel of the DIST relations and
+    again with the torch-ops implementation (loss test modules use it with
+    ``pytestmark = pytest.mark.usefixtures('relations_kernel')``)."""
+    from dist_kd_mm.ops import compiled_kernel, compiled_kernel_available
+    if request.param == 'compiled':
+        assert compiled_kernel_available(), (
+            'dist_kd_mm._ext is not built: run `make install` (or unset '
+            'DIST_KD_MM_WITH_OPS=0)')
+    with compiled_kernel(request.param == 'compiled'):
+        yield request.param
+
 
 
 def write_class_images(folder: str, label: int, count: int,

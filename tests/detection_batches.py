@@ -36,15 +36,17 @@ def build_distiller(path: str, **student_train_cfg):
         return cfg, MMRAZOR_MODELS.build(model_cfg)
 
 
-def coco_dataset(cfg: Config, data_root: str, keep_empty: bool = False):
-    """The config's COCO training set on ``data_root`` at ``TEST_SCALE``."""
+def coco_dataset(cfg: Config, data_root: str, keep_empty: bool = False,
+                 scale: tuple = TEST_SCALE):
+    """The config's COCO training set on ``data_root`` resized to
+    ``scale``."""
     dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
     dataset_cfg.data_root = data_root
     if keep_empty:
         dataset_cfg.filter_cfg = None
     for step in dataset_cfg.pipeline:
         if step.type == 'Resize':
-            step.scale = TEST_SCALE
+            step.scale = scale
         if step.type == 'RandomFlip':
             step.prob = 0.0
     with DefaultScope.overwrite_default_scope('mmdet'):
@@ -52,7 +54,7 @@ def coco_dataset(cfg: Config, data_root: str, keep_empty: bool = False):
 
 
 def coco_batch(cfg: Config, data_root: str, indices=(0, 1),
-               keep_empty: bool = False) -> dict:
+               keep_empty: bool = False, scale: tuple = TEST_SCALE) -> dict:
     """A collated training batch of the given dataset indices."""
-    dataset = coco_dataset(cfg, data_root, keep_empty)
+    dataset = coco_dataset(cfg, data_root, keep_empty, scale)
     return pseudo_collate([dataset[i] for i in indices])

@@ -9,6 +9,8 @@ from mmseg.structures import SegDataSample
 
 from dist_kd_mm import DISTLoss
 
+pytestmark = pytest.mark.usefixtures('relations_kernel')
+
 
 def random_maps(shape, seed, scale=3.0):
     generator = torch.Generator().manual_seed(seed)

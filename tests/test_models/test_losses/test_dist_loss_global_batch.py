@@ -7,10 +7,12 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
-from relation_kernels import KERNELS
+from conftest import RELATION_KERNELS
 
 from dist_kd_mm import DISTLoss
 from dist_kd_mm.ops import compiled_kernel
+
+pytestmark = pytest.mark.usefixtures('relations_kernel')
 
 WORLD = 2
 
@@ -49,7 +51,7 @@ def worker(rank: int, init_file: str, out_dir: str, cases: list) -> None:
                             rank=rank, world_size=WORLD)
     try:
         results = {}
-        for case, kernel in itertools.product(cases, KERNELS):
+        for case, kernel in itertools.product(cases, RELATION_KERNELS):
             student, teacher, labels, slices = full_batch(case)
             local = student[slices[rank]].clone().requires_grad_()
             local_labels = None if labels is None else labels[slices[rank]]

@@ -9,6 +9,8 @@ from dist_kd_mm.models.losses.dist_relation import (
 )
 from dist_kd_mm.models.losses.row_relations import dist_row_relations
 
+pytestmark = pytest.mark.usefixtures('relations_kernel')
+
 
 def general(logits_s, logits_t, *args):
     """The (N, C, P) implementation itself, on P = 1."""

@@ -1,2 +1,0 @@
-"""The implementations of the DIST relations that the loss tests run on."""
-KERNELS = ('compiled', 'torch-ops')
