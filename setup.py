@@ -36,25 +36,18 @@ def read_requirements(name: str) -> list:
         return [line for line in lines if line]
 
 
-def ext_modules() -> list:
-    """The C++ extension ``dist_kd_mm._ext`` unless DIST_KD_MM_WITH_OPS=0."""
-    if os.environ.get('DIST_KD_MM_WITH_OPS', '1') == '0':
-        return []
-    from torch.utils.cpp_extension import CppExtension
-    return [
-        CppExtension(
-            'dist_kd_mm._ext',
-            ['dist_kd_mm/ops/csrc/dist_relations_cpu.cpp'],
-            extra_compile_args={'cxx': ['-O3', '-fopenmp']},
-            extra_link_args=['-fopenmp'])
-    ]
-
-
-def build_commands() -> dict:
+def extension_build() -> dict:
+    """``ext_modules`` and ``cmdclass`` of the C++ extension
+    ``dist_kd_mm._ext``; none with DIST_KD_MM_WITH_OPS=0."""
     if os.environ.get('DIST_KD_MM_WITH_OPS', '1') == '0':
         return {}
-    from torch.utils.cpp_extension import BuildExtension
-    return {'build_ext': BuildExtension}
+    from torch.utils.cpp_extension import BuildExtension, CppExtension
+    extension = CppExtension(
+        'dist_kd_mm._ext', ['dist_kd_mm/ops/csrc/dist_relations_cpu.cpp'],
+        extra_compile_args={'cxx': ['-O3', '-fopenmp']},
+        extra_link_args=['-fopenmp'])
+    return dict(ext_modules=[extension],
+                cmdclass={'build_ext': BuildExtension})
 
 
 def add_mim_extension() -> None:
@@ -98,7 +91,6 @@ if __name__ == '__main__':
         python_requires='>=3.9',
         install_requires=read_requirements('runtime.txt'),
         extras_require={'tests': read_requirements('tests.txt')},
-        ext_modules=ext_modules(),
-        cmdclass=build_commands(),
+        **extension_build(),
         license='Apache License 2.0',
         zip_safe=False)
