@@ -33,7 +33,6 @@ def relations_kernel(request) -> str:
         yield request.param
 
 
-
 def write_class_images(folder: str, label: int, count: int,
                        rng: np.random.Generator, size: int = 32) -> None:
     """PNG images whose colour and stripe direction depend on the label."""
