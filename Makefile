@@ -39,10 +39,10 @@ $(STAMPS)/torchsort: $(STAMPS)/runtime tools/install/build_torchsort.sh tools/in
 	bash tools/install/build_torchsort.sh $(PY)
 	@touch $@
 
-# The package builds its C++ extension dist_kd_mm._ext in place (about 2 min).
-$(STAMPS)/package: $(STAMPS)/mmcv $(STAMPS)/torchsort setup.py $(wildcard dist_kd_mm/ops/csrc/*.cpp)
+# This package, editable (pure Python: nothing of its own is compiled).
+$(STAMPS)/package: $(STAMPS)/mmcv $(STAMPS)/torchsort setup.py
 	$(PIP) install --no-deps --no-build-isolation --no-use-pep517 -e . $(QUIET_PIP)
-	$(PY) -c "import dist_kd_mm._ext, mmrazor.models, mmcv.ops, mmdet.models, mmseg.models, mmpretrain.models, torchsort"
+	$(PY) -c "import dist_kd_mm, mmrazor.models, mmcv.ops, mmdet.models, mmseg.models, mmpretrain.models, torchsort"
 	@touch $@
 
 test: install
@@ -56,4 +56,4 @@ lint: install
 	$(PY) -m ruff check dist_kd_mm tools tests configs setup.py
 
 clean:
-	rm -rf $(VENV) dist_kd_mm/.mim dist_kd_mm/_ext*.so build *.egg-info
+	rm -rf $(VENV) dist_kd_mm/.mim build *.egg-info

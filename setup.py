@@ -7,10 +7,7 @@ Like OpenMMLab packages, the package carries ``configs/`` and ``tools/`` under
 goes for ``model-index.yml``, which mmengine reads to resolve
 ``dist_kd_mm::<config>``.
 
-The compiled CPU kernel of the DIST relations, ``dist_kd_mm._ext``, is built
-from ``dist_kd_mm/ops/csrc`` (needs torch and a C++ compiler at install
-time). ``DIST_KD_MM_WITH_OPS=0`` leaves it out; the losses then use their
-torch-ops implementation, with the same values.
+The package is pure Python: nothing of its own is compiled.
 """
 import os
 import os.path as osp
@@ -34,20 +31,6 @@ def read_requirements(name: str) -> list:
     with open(osp.join(ROOT, 'requirements', name)) as f:
         lines = (line.split('#')[0].strip() for line in f)
         return [line for line in lines if line]
-
-
-def extension_build() -> dict:
-    """``ext_modules`` and ``cmdclass`` of the C++ extension
-    ``dist_kd_mm._ext``; none with DIST_KD_MM_WITH_OPS=0."""
-    if os.environ.get('DIST_KD_MM_WITH_OPS', '1') == '0':
-        return {}
-    from torch.utils.cpp_extension import BuildExtension, CppExtension
-    extension = CppExtension(
-        'dist_kd_mm._ext', ['dist_kd_mm/ops/csrc/dist_relations_cpu.cpp'],
-        extra_compile_args={'cxx': ['-O3', '-fopenmp']},
-        extra_link_args=['-fopenmp'])
-    return dict(ext_modules=[extension],
-                cmdclass={'build_ext': BuildExtension})
 
 
 def add_mim_extension() -> None:
@@ -91,6 +74,5 @@ if __name__ == '__main__':
         python_requires='>=3.9',
         install_requires=read_requirements('runtime.txt'),
         extras_require={'tests': read_requirements('tests.txt')},
-        **extension_build(),
         license='Apache License 2.0',
         zip_safe=False)

@@ -1,14 +1,13 @@
 """Test (evaluate) a checkpoint with mmengine's Runner.
 
-``dist_kd_mm`` is imported before anything of mmrazor so that its torch
-compatibility fixes are in place.
+``dist_kd_mm`` is imported (by ``train``, this script's sibling, whose
+common flags and runner it uses) before anything of mmrazor so that its
+torch compatibility fixes are in place.
 """
 import argparse
 
 from mmengine.config import Config
-
-import dist_kd_mm  # noqa: F401  (must precede every mmrazor import)
-from dist_kd_mm.apis import add_common_arguments, build_runner, load_config
+from train import add_common_arguments, build_runner, load_config
 
 
 def parse_args() -> argparse.Namespace:

@@ -12,7 +12,6 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from conftest import REPO_ROOT
 from mmengine.config import Config, ConfigDict
 from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
@@ -20,6 +19,8 @@ from mmpretrain.registry import DATASETS
 from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
 from mmpretrain.structures import DataSample
 from mmrazor.registry import MODELS as MMRAZOR_MODELS
+
+from helpers import REPO_ROOT
 
 CONFIGS = osp.join(REPO_ROOT, 'configs')
 DISTILL_CONFIGS = sorted(

@@ -5,8 +5,9 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
-from detection_batches import DET_CONFIGS, build_distiller, coco_batch
 from mmengine.optim import OptimWrapper
+
+from helpers.detection_batches import DET_CONFIGS, build_distiller, coco_batch
 
 PAPER_SETTINGS = {  # config name prefix: the paper's learning rate
     'dist_roi-logits_': 0.02,

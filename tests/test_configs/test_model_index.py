@@ -3,7 +3,8 @@ import glob
 import os.path as osp
 
 import yaml
-from conftest import REPO_ROOT
+
+from helpers import REPO_ROOT
 
 
 def test_every_distillation_config_is_in_a_listed_metafile():

@@ -10,7 +10,8 @@ from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
 from mmseg.registry import DATASETS
 from mmseg.structures import SegDataSample
-from segmentation_batches import (
+
+from helpers.segmentation_batches import (
     SEG_CONFIGS,
     TINY_CONFIG,
     build_small,

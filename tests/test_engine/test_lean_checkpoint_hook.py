@@ -3,10 +3,11 @@ import os.path as osp
 
 import pytest
 import torch
-from conftest import TEST_CONFIGS, run_train
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
+
+from helpers import TEST_CONFIGS, run_train
 
 DEFAULT = osp.join(TEST_CONFIGS, 'dist_tiny-resnet_imagefolder.py')
 LEAN = osp.join(TEST_CONFIGS, 'dist_tiny-resnet_imagefolder_lean.py')

@@ -6,19 +6,19 @@ their RPN runs in the loss step, rejects bf16 boxes.)"""
 import numpy as np
 import pytest
 import torch
-from conftest import TEST_CONFIGS
-from detection_batches import build_distiller, coco_batch, det_config
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 from mmrazor.registry import MODELS as MMRAZOR_MODELS
-from segmentation_batches import (
+
+from dist_kd_mm import DISTLoss
+from helpers import TEST_CONFIGS
+from helpers.detection_batches import build_distiller, coco_batch, det_config
+from helpers.segmentation_batches import (
     SEG_CONFIGS,
     build_small,
     random_segmentation_batch,
 )
-
-from dist_kd_mm import DISTLoss
 
 
 def classification_case(_):

@@ -5,15 +5,18 @@ import sys
 
 import pytest
 import torch
-from conftest import (
+
+from helpers import (
     REPO_ROOT,
     TEST_CONFIGS,
     data_root_options,
+    load_tool,
     run_command,
     run_train,
 )
 
-from dist_kd_mm.apis import student_checkpoint
+student_checkpoint = load_tool(
+    'model_converters/convert_kd_ckpt_to_student.py').student_checkpoint
 
 DISTILL_CONFIG = osp.join(TEST_CONFIGS, 'dist_tiny-resnet_imagefolder.py')
 STUDENT_CONFIG = osp.join(TEST_CONFIGS, 'tiny-resnet18_imagefolder.py')

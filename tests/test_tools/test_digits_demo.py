@@ -3,7 +3,7 @@ import json
 import os.path as osp
 import sys
 
-from conftest import REPO_ROOT, run_command
+from helpers import REPO_ROOT, run_command
 
 DEMO = osp.join(REPO_ROOT, 'tools', 'demo', 'digits_demo.py')
 

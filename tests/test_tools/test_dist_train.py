@@ -5,7 +5,8 @@ import os.path as osp
 import socket
 
 import torch
-from conftest import (
+
+from helpers import (
     REPO_ROOT,
     TEST_CONFIGS,
     VENV_BIN,

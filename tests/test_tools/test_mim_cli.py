@@ -3,7 +3,7 @@ import json
 import os.path as osp
 import re
 
-from conftest import (
+from helpers import (
     REPO_ROOT,
     TEST_CONFIGS,
     VENV_BIN,

@@ -4,7 +4,7 @@ CocoMetric (pycocotools) through mmrazor's SingleTeacherDistillValLoop."""
 import os.path as osp
 import re
 
-from conftest import TEST_CONFIGS, mim_train, save_untrained_teacher
+from helpers import TEST_CONFIGS, mim_train, save_untrained_teacher
 
 CONFIG = osp.join(TEST_CONFIGS, 'dist_tiny-faster-rcnn_coco.py')
 TEACHER_CFG = 'mmdet::faster_rcnn/faster-rcnn_r101_fpn_2x_coco.py'

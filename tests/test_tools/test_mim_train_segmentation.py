@@ -3,7 +3,7 @@ mmseg's IoUMetric through mmrazor's SingleTeacherDistillValLoop."""
 import os.path as osp
 import re
 
-from conftest import TEST_CONFIGS, mim_train, save_untrained_teacher
+from helpers import TEST_CONFIGS, mim_train, save_untrained_teacher
 
 CONFIG = osp.join(TEST_CONFIGS, 'dist_tiny-deeplabv3-r18_cityscapes.py')
 TEACHER_CFG = 'mmseg::deeplabv3/deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py'  # noqa: E501

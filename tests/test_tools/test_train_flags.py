@@ -8,10 +8,11 @@ import importlib.util
 import os.path as osp
 
 import pytest
-from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.optim import AmpOptimWrapper
 from mmengine.registry import OPTIM_WRAPPERS, DefaultScope
+
+from helpers import REPO_ROOT
 
 DISTILL_CONFIGS = sorted(
     path for path in glob.glob(

@@ -9,7 +9,8 @@ import os.path as osp
 
 import pytest
 import torch
-from conftest import TEST_CONFIGS, run_train
+
+from helpers import TEST_CONFIGS, run_train
 
 CONFIG = osp.join(TEST_CONFIGS, 'dist_tiny-resnet_imagefolder.py')
 KILLED_CONFIG = osp.join(TEST_CONFIGS,

@@ -2,12 +2,61 @@
 
     python tools/dataset_converters/export_digits.py data/digits
 
-writes data/digits/{train,val}/<digit>/<n>.png, which the digits configs
-(configs/mmpretrain/digits/, configs/distill/mmpretrain/*/*digits.py) read.
+The 1,797 real 8x8 grey images (10 classes) ship inside scikit-learn. They
+are written as ``root/{train,val}/<digit>/<n>.png``, the layout mmpretrain's
+``CustomDataset`` reads (configs/mmpretrain/digits/,
+configs/distill/mmpretrain/*/*digits.py).
 """
 import argparse
+import os
+import os.path as osp
+from typing import Optional
 
-from dist_kd_mm.datasets import export_digits
+import numpy as np
+from PIL import Image
+
+
+def stratified_split(labels: np.ndarray, val_fraction: float,
+                     seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of a fixed train/val split with every class in both parts."""
+    rng = np.random.default_rng(seed)
+    train, val = [], []
+    for label in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        num_val = max(1, int(round(len(members) * val_fraction)))
+        val.extend(members[:num_val])
+        train.extend(members[num_val:])
+    return np.sort(np.array(train)), np.sort(np.array(val))
+
+
+def export_digits(root: str,
+                  val_fraction: float = 0.2,
+                  seed: int = 0,
+                  limit: Optional[int] = None) -> dict[str, int]:
+    """Write the digits to ``root`` and return the image count per split.
+
+    Args:
+        root: output folder; existing files of the same names are replaced.
+        val_fraction: share of each class that goes to ``val``.
+        seed: seed of the split (the split is fixed for a given seed).
+        limit: keep only the first ``limit`` images (for quick runs).
+
+    Pixel values 0..16 are scaled to 0..255 (8-bit grey PNG).
+    """
+    from sklearn.datasets import load_digits
+    digits = load_digits()
+    images, labels = digits.images, digits.target
+    if limit is not None:
+        images, labels = images[:limit], labels[:limit]
+    train, val = stratified_split(labels, val_fraction, seed)
+    pixels = np.clip(np.rint(images * (255.0 / 16.0)), 0, 255).astype(np.uint8)
+    for split, indices in (('train', train), ('val', val)):
+        for index in indices:
+            folder = osp.join(root, split, str(labels[index]))
+            os.makedirs(folder, exist_ok=True)
+            Image.fromarray(pixels[index], mode='L').save(
+                osp.join(folder, f'{index:04d}.png'))
+    return {'train': len(train), 'val': len(val)}
 
 
 def main() -> None:

@@ -163,7 +163,8 @@ def main() -> None:
     args = parse_args()
     work_dir = osp.abspath(args.work_dir)
     data_root = osp.join(work_dir, 'data')
-    from dist_kd_mm.datasets import export_digits
+    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'dataset_converters'))
+    from export_digits import export_digits
     counts = export_digits(data_root, limit=args.limit)
     runs = demo_runs()
     steps = len(runs) + 1

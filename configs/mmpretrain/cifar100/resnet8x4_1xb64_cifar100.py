@@ -1,23 +1,8 @@
 # ResNet-8x4 (1.23M parameters) trained from scratch on CIFAR-100:
-# the plain baseline, and the teacher of the distillation configs (the
-# OpenMMLab zoo has no CIFAR checkpoints of these models, so teachers are
-# trained with this file).
-_base_ = ['./_base_/cifar100_1xb64_240e.py']
-
-custom_imports = dict(imports=['dist_kd_mm'], allow_failed_imports=False)
+# the plain baseline, and the student of the ResNet-32x4 teacher.
+# ./resnet20_1xb64_cifar100.py with depth 8 and four times the width.
+_base_ = './resnet20_1xb64_cifar100.py'
 
 model = dict(
-    _scope_='mmpretrain',
-    type='ImageClassifier',
-    backbone=dict(
-        type='dist_kd_mm.CIFARResNet',
-        depth=8,
-        stem_channels=32,
-        base_channels=64),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=100,
-        in_channels=256,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-        topk=(1, 5)))
+    backbone=dict(depth=8, stem_channels=32, base_channels=64),
+    head=dict(in_channels=256))

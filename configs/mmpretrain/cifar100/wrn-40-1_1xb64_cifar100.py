@@ -1,22 +1,9 @@
 # WRN-40-1 (0.57M parameters) trained from scratch on CIFAR-100:
-# the plain baseline, and the teacher of the distillation configs (the
-# OpenMMLab zoo has no CIFAR checkpoints of these models, so teachers are
-# trained with this file).
-_base_ = ['./_base_/cifar100_1xb64_240e.py']
-
-custom_imports = dict(imports=['dist_kd_mm'], allow_failed_imports=False)
+# the plain baseline, and the student of the WRN-40-2 teacher.
+# ./resnet20_1xb64_cifar100.py with a wide ResNet backbone.
+_base_ = './resnet20_1xb64_cifar100.py'
 
 model = dict(
-    _scope_='mmpretrain',
-    type='ImageClassifier',
     backbone=dict(
-        type='dist_kd_mm.WideResNet',
-        depth=40,
-        widen_factor=1),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=100,
-        in_channels=64,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-        topk=(1, 5)))
+        _delete_=True, type='dist_kd_mm.WideResNet', depth=40,
+        widen_factor=1))

@@ -1,22 +1,8 @@
 # WRN-40-2 (2.26M parameters) trained from scratch on CIFAR-100:
 # the plain baseline, and the teacher of the distillation configs (the
 # OpenMMLab zoo has no CIFAR checkpoints of these models, so teachers are
-# trained with this file).
-_base_ = ['./_base_/cifar100_1xb64_240e.py']
-
-custom_imports = dict(imports=['dist_kd_mm'], allow_failed_imports=False)
+# trained with this file). ./wrn-40-1_1xb64_cifar100.py with another width.
+_base_ = './wrn-40-1_1xb64_cifar100.py'
 
 model = dict(
-    _scope_='mmpretrain',
-    type='ImageClassifier',
-    backbone=dict(
-        type='dist_kd_mm.WideResNet',
-        depth=40,
-        widen_factor=2),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=100,
-        in_channels=128,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-        topk=(1, 5)))
+    backbone=dict(widen_factor=2), head=dict(in_channels=128))

@@ -10,17 +10,52 @@ from torch import Tensor, nn
 
 from dist_kd_mm.registry import MODELS
 
-from .dist_relation import dist_relations
-from .logit_checks import check_logit_pair, non_finite_message
-from .rank_correlation import (
-    SOFT_RANK_REGULARIZATIONS,
-    exact_ranks,
-    row_pearson,
-    row_zscore,
-    soft_ranks,
-)
+from .pearson import pearson
+from .utils import check_logit_pair, non_finite_message
 
 WEIGHTINGS = ('hard_to_rank', 'easy_to_rank', 'fixed')
+SOFT_RANK_REGULARIZATIONS = ('l2', 'kl')
+INSTANCE_DIMS = (1, )  # of (M, C, 1) rows: one correlation per instance
+CLASS_DIMS = (0, 2)  # one correlation per class
+
+
+def exact_ranks(x: Tensor) -> Tensor:
+    """1-based ranks within each row of ``(M, C)``, ties sharing their
+    average rank (scipy's ``rankdata(method='average')``). No gradient."""
+    values, order = x.detach().sort(dim=1)
+    rows, classes = values.shape
+    starts = torch.ones_like(values, dtype=torch.bool)
+    starts[:, 1:] = values[:, 1:] != values[:, :-1]
+    group = starts.long().cumsum(dim=1) - 1  # tie group of each sorted entry
+    positions = torch.arange(1, classes + 1, dtype=x.dtype,
+                             device=x.device).expand(rows, classes)
+    group_mean = torch.zeros_like(positions).scatter_reduce(
+        1, group, positions, reduce='mean', include_self=False)
+    return torch.empty_like(positions).scatter_(1, order,
+                                                group_mean.gather(1, group))
+
+
+def row_zscore(x: Tensor, eps: float = 1e-12) -> Tensor:
+    """Each row centred and scaled to unit standard deviation; a constant
+    row becomes zeros with a finite gradient."""
+    centred = x - x.mean(dim=1, keepdim=True)
+    return centred / (centred.pow(2).mean(dim=1, keepdim=True) + eps).sqrt()
+
+
+def soft_ranks(x: Tensor, strength: float, regularization: str) -> Tensor:
+    """Differentiable 1-based ranks within each row (torchsort, Blondel et
+    al. 2020: projection onto the permutahedron, O(C log C) per row).
+
+    As ``strength`` goes to 0 they become the exact ranks (distinct values);
+    large strengths shrink them towards the mean rank, linearly in ``x``.
+    """
+    import torchsort
+    dtype = x.dtype
+    if dtype not in (torch.float32, torch.float64):
+        x = x.float()
+    ranks = torchsort.soft_rank(x, regularization=regularization,
+                                regularization_strength=strength)
+    return ranks.to(dtype)
 
 
 def instances_by_classes(logits: Tensor) -> Tensor:
@@ -163,7 +198,10 @@ class CMKDLoss(nn.Module):
         ranks_s = soft_ranks(row_zscore(log_probs_s),
                              self.regularization_strength,
                              self.regularization)
-        return 1 - row_pearson(ranks_s, exact_ranks(probs_t), self.eps)
+        ranks_t = exact_ranks(probs_t)
+        corr, = pearson(ranks_s[..., None], ranks_t[..., None],
+                        [INSTANCE_DIMS], self.eps)
+        return 1 - corr.flatten()
 
     def forward(self, logits_S: Tensor, logits_T: Tensor) -> Tensor:
         """Loss of student ``logits_S`` against teacher ``logits_T``, both
@@ -180,22 +218,23 @@ class CMKDLoss(nn.Module):
         logits_S, logits_T = logits_S.to(dtype), logits_T.to(dtype)
         if logits_S.numel() == 0:
             return logits_S.sum() * 0.0
-        log_probs_s = (instances_by_classes(logits_S) /
-                       self.tau).log_softmax(dim=1)
-        probs_s = log_probs_s.exp()
-        probs_t = (instances_by_classes(logits_T) / self.tau).softmax(dim=1)
+        rows_s = instances_by_classes(logits_S)
+        rows_t = instances_by_classes(logits_T)
+        log_probs_s = (rows_s / self.tau).log_softmax(dim=1)
+        probs_t = (rows_t / self.tau).softmax(dim=1)
         shares = self.spearman_shares(probs_t)
-        pearson = 1 - row_pearson(probs_s, probs_t, self.eps)
+        groupings = [INSTANCE_DIMS] + ([CLASS_DIMS]
+                                       if self.intra_loss_weight else [])
+        correlations = pearson(rows_s[..., None], rows_t[..., None],
+                               groupings, self.eps, 'softmax', tau=self.tau)
+        pearson_term = 1 - correlations[0].flatten()
         spearman = self.spearman_term(log_probs_s, probs_t)
-        per_instance = (self.pearson_weight * (1 - shares) * pearson +
+        per_instance = (self.pearson_weight * (1 - shares) * pearson_term +
                         self.spearman_weight * shares * spearman)
         loss = per_instance.mean()
         if self.intra_loss_weight:
-            view_s = logits_S.reshape(*logits_S.shape[:2], -1)
-            view_t = logits_T.reshape(*logits_T.shape[:2], -1)
-            loss = loss + dist_relations(view_s, view_t, self.tau, 0.0,
-                                         self.intra_loss_weight, self.eps,
-                                         'softmax')
+            loss = loss + self.intra_loss_weight * (1 -
+                                                    correlations[1].mean())
         loss = self.loss_weight * self.tau**2 * loss
         if not torch.isfinite(loss):
             raise FloatingPointError(non_finite_message(

@@ -2,6 +2,7 @@
 
 Huang et al., "Knowledge Distillation from A Stronger Teacher", NeurIPS 2022.
 """
+import math
 from typing import Optional
 
 import torch
@@ -9,16 +10,23 @@ from torch import Tensor, nn
 
 from dist_kd_mm.registry import MODELS
 
-from .activations import ACTIVATIONS
-from .dense_inputs import (
+from .pearson import ACTIVATIONS, pearson
+from .utils import (
     Labels,
-    anchors_as_instances,
+    as_instances,
+    check_logit_pair,
+    gather_instances,
+    non_finite_message,
     resize_student_to_teacher,
+    scale_gradient,
     valid_mask,
+    world_size,
 )
-from .dist_relation import dist_relations
-from .global_batch import gather_instances, scale_gradient, world_size
-from .logit_checks import check_logit_pair, non_finite_message
+
+# dims of the (N, A, C, P) instances view that each relation reduces
+INTER_DIMS = (2, )  # classes: one correlation per instance
+INTRA_DIMS = (0, 1, 3)  # instances: one correlation per class
+INTRA_PER_IMAGE_DIMS = (1, 3)  # one per image and class
 
 
 @MODELS.register_module()
@@ -180,45 +188,70 @@ class DISTLoss(nn.Module):
             return logits_S.to(dtype).sum() * 0.0
         if self.teacher_detach:
             logits_T = logits_T.detach()
-        dtype = torch.promote_types(logits_S.dtype, torch.float32)
         logits_S = resize_student_to_teacher(
-            logits_S.to(dtype), logits_T, self.resize_mode,
-            self.align_corners)
+            logits_S, logits_T, self.resize_mode, self.align_corners)
         mask = None
         if gt_labels is not None and self.num_anchors > 1:
             raise ValueError('DISTLoss: gt_labels (ignored pixels) cannot be '
                              'combined with num_anchors > 1')
         if gt_labels is not None:
             mask = valid_mask(gt_labels, logits_T.shape,
-                              self.ignore_index).to(logits_T.device, dtype)
-        loss = self._relations(
-            anchors_as_instances(logits_S, self.num_anchors),
-            anchors_as_instances(logits_T, self.num_anchors).to(dtype), mask)
+                              self.ignore_index).to(logits_T.device)
+        loss = self._relations(as_instances(logits_S, self.num_anchors),
+                               as_instances(logits_T, self.num_anchors),
+                               mask)
         if not torch.isfinite(loss):
             raise FloatingPointError(non_finite_message(
                 'DISTLoss', logits_S, logits_T))
         return loss
 
-    def _relations(self, logits_s: Tensor, logits_t: Tensor,
+    def _relations(self, x_s: Tensor, x_t: Tensor,
                    mask: Optional[Tensor]) -> Tensor:
-        """The weighted relations of ``(N, C, P)`` logits; the intra-class
-        one over all processes' instances with ``global_intra``."""
+        """The weighted relations of ``(N, A, C, P)`` logits; the
+        intra-class one over all processes' instances with
+        ``global_intra``."""
         scale = self.loss_weight * self.tau**2
-        inter_weight = scale * self.inter_loss_weight
-        intra_weight = scale * self.intra_loss_weight
+        inter = (INTER_DIMS, scale * self.inter_loss_weight)
+        intra = (INTRA_PER_IMAGE_DIMS if self.intra_per_image else
+                 INTRA_DIMS, scale * self.intra_loss_weight)
         processes = world_size() if self.global_intra else 1
-        if processes == 1 or intra_weight == 0:
-            return self._weighted(logits_s, logits_t, inter_weight,
-                                  intra_weight, mask)
-        inter = self._weighted(logits_s, logits_t, inter_weight, 0.0, mask)
-        all_s, all_t, all_mask = gather_instances(logits_s, logits_t, mask)
-        intra = self._weighted(all_s, all_t, 0.0, intra_weight, all_mask)
-        return inter + scale_gradient(intra, float(processes))
+        if processes == 1 or intra[1] == 0:
+            return self._weighted(x_s, x_t, mask, inter, intra)
+        local = self._weighted(x_s, x_t, mask, inter)
+        all_s, all_t, all_mask = gather_instances(x_s, x_t, mask)
+        return local + scale_gradient(
+            self._weighted(all_s, all_t, all_mask, intra), float(processes))
 
-    def _weighted(self, logits_s: Tensor, logits_t: Tensor,
-                  inter_weight: float, intra_weight: float,
-                  mask: Optional[Tensor]) -> Tensor:
-        """Both relations of ``(N, C, P)`` logits, weighted."""
-        return dist_relations(logits_s, logits_t, self.tau, inter_weight,
-                              intra_weight, self.eps, self.activation,
-                              self.intra_per_image, mask)
+    def _weighted(self, x_s: Tensor, x_t: Tensor, mask: Optional[Tensor],
+                  *relations: tuple[tuple[int, ...], float]) -> Tensor:
+        """``sum of weight * (1 - mean correlation)`` over ``relations``
+        (reduced dims, weight) of ``(N, A, C, P)`` logits; the mean runs
+        over the groups that hold valid instances."""
+        relations = [(dims, w) for dims, w in relations if w != 0]
+        if not relations:  # every weight 0: a zero that keeps the graph
+            return x_s.to(torch.promote_types(x_s.dtype,
+                                              torch.float32)).sum() * 0.0
+        correlations = pearson(x_s, x_t, [dims for dims, _ in relations],
+                               self.eps, self.activation, class_dim=2,
+                               tau=self.tau, mask=mask)
+        constant, terms = 0.0, []
+        for (dims, weight), corr in zip(relations, correlations):
+            if mask is None:  # weight * (1 - mean), as few scalar ops
+                constant += weight
+                terms.append(corr.sum() * (-weight / corr.numel()))
+            else:  # groups without valid instances are left out
+                groups = valid_groups(x_s.shape, dims, mask)
+                mean = corr.sum() / groups.clamp(min=1)
+                terms.append(weight * torch.where(groups > 0, 1 - mean,
+                                                  mean * 0))
+        loss = sum(terms[1:], terms[0])
+        return loss + constant if constant else loss
+
+def valid_groups(shape: torch.Size, dims: tuple[int, ...],
+                 mask: Tensor) -> Tensor:
+    """Number of the groups (one per index of the dims not in ``dims``)
+    that hold at least one element where ``mask`` is 1."""
+    with_data = (mask.sum(dims, keepdim=True) > 0).sum()
+    repeated = math.prod(size for d, size in enumerate(shape)
+                         if d not in dims and mask.shape[d] == 1)
+    return with_data * repeated

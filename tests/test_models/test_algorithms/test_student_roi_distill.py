@@ -1,9 +1,9 @@
 """StudentRoIDistill: the teacher scores exactly the student's RoIs."""
 import pytest
 import torch
-from detection_batches import build_distiller, coco_batch, det_config
 
 from dist_kd_mm import DISTLoss, StudentRoIDistill
+from helpers.detection_batches import build_distiller, coco_batch, det_config
 
 TEACHERS = {
     'faster-rcnn_r101': ('dist_roi-logits_faster-rcnn_r101', False),

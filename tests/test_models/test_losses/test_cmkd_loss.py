@@ -9,9 +9,7 @@ from mmrazor.registry import MODELS as MMRAZOR_MODELS
 from scipy.stats import entropy, rankdata, spearmanr
 
 from dist_kd_mm import CMKDLoss, DISTLoss
-from dist_kd_mm.models.losses.rank_correlation import exact_ranks
-
-pytestmark = pytest.mark.usefixtures('relations_kernel')
+from dist_kd_mm.models.losses.cmkd_loss import exact_ranks
 
 SPEARMAN_ONLY = dict(weighting='fixed', spearman_share=1.0,
                      intra_loss_weight=0.0)

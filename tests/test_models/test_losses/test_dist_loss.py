@@ -10,8 +10,6 @@ from scipy import stats
 import dist_kd_mm  # noqa: F401
 from dist_kd_mm import DISTLoss
 
-pytestmark = pytest.mark.usefixtures('relations_kernel')
-
 SHAPES = [(8, 10), (64, 100), (3, 1000), (2, 5, 4, 6), (1, 19, 8, 16),
           (4, 3, 7), (5, 2)]
 SETTINGS = [

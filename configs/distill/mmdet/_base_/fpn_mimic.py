@@ -3,8 +3,8 @@
 # its own learnable 1x1 conv (an mmrazor connector, trained with the
 # student). Weight 1 per level (mmdet's MSELoss, mean over elements) is this
 # project's choice; the paper does not give it. Merged into a distiller of
-# the other bases: add mimic_recorders to both recorder sets, and
-# mimic_connectors, mimic_losses, mimic_mappings to the distiller.
+# the other bases: a leaf merges mimic_distiller into its distiller
+# (model = dict(distiller=_base_.mimic_distiller)).
 FPN_LEVELS = 5
 FPN_CHANNELS = 256
 
@@ -34,3 +34,10 @@ mimic_mappings = {
         target=dict(from_student=False, recorder='fpn', data_idx=level))
     for level in range(FPN_LEVELS)
 }
+
+mimic_distiller = dict(
+    student_recorders=mimic_recorders,
+    teacher_recorders=mimic_recorders,
+    connectors=mimic_connectors,
+    distill_losses=mimic_losses,
+    loss_forward_mappings=mimic_mappings)

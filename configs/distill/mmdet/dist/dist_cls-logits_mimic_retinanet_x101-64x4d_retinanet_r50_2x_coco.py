@@ -6,10 +6,4 @@ _base_ = [
     '../_base_/fpn_mimic.py',
 ]
 
-model = dict(
-    distiller=dict(
-        student_recorders=_base_.mimic_recorders,
-        teacher_recorders=_base_.mimic_recorders,
-        connectors=_base_.mimic_connectors,
-        distill_losses=_base_.mimic_losses,
-        loss_forward_mappings=_base_.mimic_mappings))
+model = dict(distiller=_base_.mimic_distiller)

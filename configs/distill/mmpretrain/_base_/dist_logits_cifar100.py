@@ -1,6 +1,8 @@
-# DIST on the classifier logits, CIFAR-100 setting of the paper: tau 4,
-# beta = gamma = 1 with loss weight 2, CE 1. Used as a second base next to the
-# student's own config (configs/mmpretrain/cifar100/).
+# DIST on CIFAR-100, the paper's setting: ./dist_logits.py with tau 4
+# (beta = gamma = 1, loss weight 2, CE 1), and the input normalization that
+# teacher and student share (configs/mmpretrain/cifar100/).
+_base_ = './dist_logits.py'
+
 distill_data_preprocessor = dict(
     type='mmpretrain.ClsDataPreprocessor',
     num_classes=100,
@@ -8,22 +10,4 @@ distill_data_preprocessor = dict(
     std=[68.170, 65.392, 70.418],
     to_rgb=False)
 
-distiller = dict(
-    type='ConfigurableDistiller',
-    student_recorders=dict(fc=dict(type='ModuleOutputs', source='head.fc')),
-    teacher_recorders=dict(fc=dict(type='ModuleOutputs', source='head.fc')),
-    distill_losses=dict(
-        loss_dist=dict(
-            type='dist_kd_mm.DISTLoss',
-            inter_loss_weight=1.0,
-            intra_loss_weight=1.0,
-            tau=4.0,
-            loss_weight=2.0)),
-    loss_forward_mappings=dict(
-        loss_dist=dict(
-            logits_S=dict(from_student=True, recorder='fc'),
-            logits_T=dict(from_student=False, recorder='fc'))))
-
-# Checkpoints leave out the frozen teacher (rebuilt from teacher_ckpt when
-# resuming): about half the size for a ResNet-34 -> ResNet-18 run.
-custom_hooks = [dict(type='dist_kd_mm.LeanCheckpointHook')]
+distiller = dict(distill_losses=dict(loss_dist=dict(tau=4.0)))

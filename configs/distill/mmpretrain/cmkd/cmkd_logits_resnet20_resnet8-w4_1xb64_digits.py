@@ -8,9 +8,4 @@ _base_ = [
     '../_base_/cmkd_logits.py',
 ]
 
-model = dict(
-    distiller=dict(
-        distill_losses=dict(
-            _base_.cmkd_distill_losses, loss_cmkd=dict(
-                _base_.cmkd_distill_losses.loss_cmkd, tau=1.0)),
-        loss_forward_mappings=_base_.cmkd_loss_forward_mappings))
+model = dict(distiller=_base_.cmkd_distiller)

@@ -4,12 +4,7 @@
 # recipe, teacher and student.
 _base_ = [
     '../dist/dist_logits_wrn-40-2_wrn-40-1_1xb64_cifar100.py',
-    '../_base_/cmkd_logits.py',
+    '../_base_/cmkd_logits_cifar100.py',
 ]
 
-model = dict(
-    distiller=dict(
-        distill_losses=dict(
-            _base_.cmkd_distill_losses, loss_cmkd=dict(
-                _base_.cmkd_distill_losses.loss_cmkd, tau=4.0)),
-        loss_forward_mappings=_base_.cmkd_loss_forward_mappings))
+model = dict(distiller=_base_.cmkd_distiller)

@@ -1,27 +1,9 @@
-# DIST, ImageNet (stronger teacher): ResNet-101 teacher -> ResNet-18 student.
-_base_ = [
-    'mmpretrain::resnet/resnet18_8xb32_in1k.py',
-    '../_base_/dist_logits_in1k.py',
-]
-
-custom_imports = dict(imports=['dist_kd_mm'], allow_failed_imports=False)
+# DIST, ImageNet (stronger teacher): ResNet-101 teacher -> ResNet-18 student;
+# the ResNet-34 -> ResNet-18 config with another teacher.
+_base_ = './dist_logits_resnet34_resnet18_8xb32_in1k.py'
 
 teacher_ckpt = 'https://download.openmmlab.com/mmclassification/v0/resnet/resnet101_8xb32_in1k_20210831-539c63f8.pth'  # noqa: E501
 
 model = dict(
-    _delete_=True,
-    _scope_='mmrazor',
-    type='SingleTeacherDistill',
-    data_preprocessor=_base_.distill_data_preprocessor,
-    architecture=_base_.model,
-    teacher=dict(
-        cfg_path='mmpretrain::resnet/resnet101_8xb32_in1k.py',
-        pretrained=False),
-    teacher_ckpt=teacher_ckpt,
-    distiller=_base_.distiller)
-
-# B1 recipe: SGD lr 0.1 momentum 0.9 weight decay 1e-4 (from the student's
-# config) with Nesterov momentum, 100 epochs, x0.1 at 30/60/90, 8 GPUs x 32.
-optim_wrapper = dict(optimizer=dict(nesterov=True))
-find_unused_parameters = True
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+    teacher=dict(cfg_path='mmpretrain::resnet/resnet101_8xb32_in1k.py'),
+    teacher_ckpt=teacher_ckpt)

@@ -4,7 +4,7 @@
 # first and passes its checkpoint.
 _base_ = [
     '../../../mmpretrain/digits/resnet8-w4_1xb64_digits.py',
-    '../_base_/dist_logits_digits.py',
+    '../_base_/dist_logits.py',
 ]
 
 custom_imports = dict(imports=['dist_kd_mm'], allow_failed_imports=False)

@@ -1,27 +1,17 @@
-# DIST, CIFAR-100: ResNet-32x4 teacher -> ResNet-8x4 student (tau 4, loss weight 2).
-# No CIFAR checkpoints of the teacher exist: train it first with
-#   tools/train.py configs/mmpretrain/cifar100/resnet32x4_1xb64_cifar100.py
+# DIST, CIFAR-100: ResNet-32x4 teacher -> ResNet-8x4 student (tau 4, loss weight 2):
+# ./dist_logits_resnet56_resnet20_1xb64_cifar100.py with the student of
+# configs/mmpretrain/cifar100/resnet8x4_1xb64_cifar100.py (same recipe) and
+# another teacher. No CIFAR checkpoints of the teacher exist: train it first
+# with tools/train.py configs/mmpretrain/cifar100/resnet32x4_1xb64_cifar100.py
 # which writes the checkpoint that teacher_ckpt names (or set your own).
-_base_ = [
-    '../../../mmpretrain/cifar100/resnet8x4_1xb64_cifar100.py',
-    '../_base_/dist_logits_cifar100.py',
-]
-
-custom_imports = dict(imports=['dist_kd_mm'], allow_failed_imports=False)
+_base_ = './dist_logits_resnet56_resnet20_1xb64_cifar100.py'
 
 teacher_ckpt = 'work_dirs/resnet32x4_1xb64_cifar100/epoch_240.pth'
 
 model = dict(
-    _delete_=True,
-    _scope_='mmrazor',
-    type='SingleTeacherDistill',
-    data_preprocessor=_base_.distill_data_preprocessor,
-    architecture=_base_.model,
+    architecture=dict(
+        backbone=dict(depth=8, stem_channels=32, base_channels=64),
+        head=dict(in_channels=256)),
     teacher=dict(
-        cfg_path='dist_kd_mm::mmpretrain/cifar100/resnet32x4_1xb64_cifar100.py',
-        pretrained=False),
-    teacher_ckpt=teacher_ckpt,
-    distiller=_base_.distiller)
-
-find_unused_parameters = True
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+        cfg_path='dist_kd_mm::mmpretrain/cifar100/resnet32x4_1xb64_cifar100.py'),
+    teacher_ckpt=teacher_ckpt)

@@ -1,27 +1,11 @@
-# DIST, ImageNet (B1 recipe): ResNet-50 teacher -> MobileNet V1 student.
-_base_ = [
-    '../../../mmpretrain/mobilenet_v1/mobilenet-v1_8xb32_in1k.py',
-    '../_base_/dist_logits_in1k.py',
-]
-
-custom_imports = dict(imports=['dist_kd_mm'], allow_failed_imports=False)
-
-teacher_ckpt = 'https://download.openmmlab.com/mmclassification/v0/resnet/resnet50_8xb32_in1k_20210831-ea4938fc.pth'  # noqa: E501
+# DIST, ImageNet (B1 recipe): ResNet-50 teacher -> MobileNet V1 student:
+# ./dist_logits_resnet50_resnet18_8xb32_in1k.py with the student of
+# configs/mmpretrain/mobilenet_v1/mobilenet-v1_8xb32_in1k.py (the same B1
+# recipe; mmpretrain has no MobileNet V1, the backbone is this package's).
+_base_ = './dist_logits_resnet50_resnet18_8xb32_in1k.py'
 
 model = dict(
-    _delete_=True,
-    _scope_='mmrazor',
-    type='SingleTeacherDistill',
-    data_preprocessor=_base_.distill_data_preprocessor,
-    architecture=_base_.model,
-    teacher=dict(
-        cfg_path='mmpretrain::resnet/resnet50_8xb32_in1k.py',
-        pretrained=False),
-    teacher_ckpt=teacher_ckpt,
-    distiller=_base_.distiller)
-
-# B1 recipe: SGD lr 0.1 momentum 0.9 weight decay 1e-4 (from the student's
-# config) with Nesterov momentum, 100 epochs, x0.1 at 30/60/90, 8 GPUs x 32.
-optim_wrapper = dict(optimizer=dict(nesterov=True))
-find_unused_parameters = True
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+    architecture=dict(
+        backbone=dict(
+            _delete_=True, type='dist_kd_mm.MobileNetV1', widen_factor=1.0),
+        head=dict(in_channels=1024)))

@@ -1,30 +1,9 @@
-# KD on scikit-learn's digits (the `make demo` run): ResNet-20 teacher ->
-# narrow ResNet-8 student. teacher_ckpt is the teacher's own run
-# (configs/mmpretrain/digits/resnet20_1xb64_digits.py); `make demo` trains it
-# first and passes its checkpoint.
+# KD baseline of the DIST paper: the DIST config
+# ../dist/dist_logits_resnet20_resnet8-w4_1xb64_digits.py
+# with KL divergence (tau 4, weight 1.0, student CE 0.9) instead of DIST.
 _base_ = [
-    '../../../mmpretrain/digits/resnet8-w4_1xb64_digits.py',
-    '../_base_/kd_logits_digits.py',
+    '../dist/dist_logits_resnet20_resnet8-w4_1xb64_digits.py',
+    '../_base_/kd_logits.py',
 ]
 
-custom_imports = dict(imports=['dist_kd_mm'], allow_failed_imports=False)
-
-teacher_ckpt = 'work_dirs/resnet20_1xb64_digits/epoch_30.pth'
-
-student = _base_.model
-student.head.loss.loss_weight = 0.9
-
-model = dict(
-    _delete_=True,
-    _scope_='mmrazor',
-    type='SingleTeacherDistill',
-    data_preprocessor=_base_.model.data_preprocessor,
-    architecture=student,
-    teacher=dict(
-        cfg_path='dist_kd_mm::mmpretrain/digits/resnet20_1xb64_digits.py',
-        pretrained=False),
-    teacher_ckpt=teacher_ckpt,
-    distiller=_base_.distiller)
-
-find_unused_parameters = True
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+model = dict(architecture=_base_.kd_student, distiller=_base_.kd_distiller)

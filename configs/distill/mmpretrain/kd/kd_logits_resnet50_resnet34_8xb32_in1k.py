@@ -1,31 +1,9 @@
-# KD baseline of the DIST paper, ImageNet (stronger teacher): ResNet-50
-# teacher -> ResNet-34 student; KL tau 4, weight 1.0, student CE 0.9.
+# KD baseline of the DIST paper: the DIST config
+# ../dist/dist_logits_resnet50_resnet34_8xb32_in1k.py
+# with KL divergence (tau 4, weight 1.0, student CE 0.9) instead of DIST.
 _base_ = [
-    'mmpretrain::resnet/resnet34_8xb32_in1k.py',
-    '../_base_/kd_logits_in1k.py',
+    '../dist/dist_logits_resnet50_resnet34_8xb32_in1k.py',
+    '../_base_/kd_logits.py',
 ]
 
-custom_imports = dict(imports=['dist_kd_mm'], allow_failed_imports=False)
-
-teacher_ckpt = 'https://download.openmmlab.com/mmclassification/v0/resnet/resnet50_8xb32_in1k_20210831-ea4938fc.pth'  # noqa: E501
-
-student = _base_.model
-student.head.loss.loss_weight = 0.9
-
-model = dict(
-    _delete_=True,
-    _scope_='mmrazor',
-    type='SingleTeacherDistill',
-    data_preprocessor=_base_.distill_data_preprocessor,
-    architecture=student,
-    teacher=dict(
-        cfg_path='mmpretrain::resnet/resnet50_8xb32_in1k.py',
-        pretrained=False),
-    teacher_ckpt=teacher_ckpt,
-    distiller=_base_.distiller)
-
-# B1 recipe: SGD lr 0.1 momentum 0.9 weight decay 1e-4 (from the student's
-# config) with Nesterov momentum, 100 epochs, x0.1 at 30/60/90, 8 GPUs x 32.
-optim_wrapper = dict(optimizer=dict(nesterov=True))
-find_unused_parameters = True
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+model = dict(architecture=_base_.kd_student, distiller=_base_.kd_distiller)

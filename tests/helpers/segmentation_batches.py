@@ -6,13 +6,14 @@ import glob
 import os.path as osp
 
 import torch
-from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.structures import PixelData
 from mmrazor.registry import MODELS as MMRAZOR_MODELS
 from mmseg.registry import DATASETS
 from mmseg.structures import SegDataSample
+
+from . import REPO_ROOT
 
 CONFIGS = osp.join(REPO_ROOT, 'configs')
 SEG_CONFIGS = sorted(

@@ -6,8 +6,11 @@ from mmpretrain.datasets import CustomDataset
 from PIL import Image
 from sklearn.datasets import load_digits
 
-from dist_kd_mm.datasets import export_digits
-from dist_kd_mm.datasets.digits import stratified_split
+from helpers import load_tool
+
+export_tool = load_tool('dataset_converters/export_digits.py')
+export_digits, stratified_split = (export_tool.export_digits,
+                                   export_tool.stratified_split)
 
 
 def test_export_is_complete_stratified_and_fixed(tmp_path):

@@ -1,6 +1,7 @@
 """Time of a distillation training step against its parts, in one process.
 
-    python tools/benchmark_step.py [--threads 2] [--repeats 5] [--cases ...]
+    python tools/analysis_tools/benchmark_step.py [--threads 2] [--repeats 5]
+        [--cases ...]
 
 For the classification (ResNet-34 -> ResNet-18, ImageNet), detection
 (Cascade Mask R-CNN X101 and Faster R-CNN R101 -> Faster R-CNN R50 on RoI

@@ -4,12 +4,13 @@ import copy
 import glob
 import os.path as osp
 
-from conftest import REPO_ROOT
 from mmdet.registry import DATASETS
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DefaultScope
 from mmrazor.registry import MODELS as MMRAZOR_MODELS
+
+from . import REPO_ROOT
 
 DET_CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'distill', 'mmdet', 'dist')
 DET_CONFIGS = sorted(glob.glob(osp.join(DET_CONFIG_DIR, '*.py')))

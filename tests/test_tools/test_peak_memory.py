@@ -1,7 +1,10 @@
 """PeakMemoryTracker counts what a block allocates, not views or inputs."""
 import torch
 
-from dist_kd_mm.utils.memory import PeakMemoryTracker
+from helpers import load_tool
+
+PeakMemoryTracker = load_tool(
+    'analysis_tools/peak_memory.py').PeakMemoryTracker
 
 MB = 1000 * 1000
 

@@ -1,0 +1,193 @@
+"""Time and memory of the DIST loss against mmrazor's, the plain autograd
+formula and the activation floor, measured in one process.
+
+    python tools/analysis_tools/benchmark_loss.py [--device cpu|cuda]
+        [--threads 1] [--repeats 5] [--skip-large] [--cmkd]
+        [--shapes 'ImageNet 256x1000' ...]
+
+For each shape (those the shipped configs produce) it times forward +
+backward (after warm-up, the implementations interleaved round by round,
+the median of ``--repeats`` rounds) of:
+
+* ``dist_kd_mm``: this package's DISTLoss;
+* ``mmrazor``: mmrazor's DISTLoss (softmax only; on dense maps it computes
+  another intra relation, see docs/losses.md; timed all the same);
+* ``reference``: the formula written plainly with autograd (dense maps
+  and anchors flattened to one row per instance);
+* ``floor``: one activation (softmax or sigmoid) forward + backward of the
+  student logits, which any exact DIST loss must pay;
+* ``cmkd`` (with ``--cmkd``): dist_kd_mm.CMKDLoss with its defaults, with
+  its time and peak memory relative to DISTLoss,
+
+and prints milliseconds, the ratio to the floor and to mmrazor, and the
+peak memory each allocates (``peak_memory.PeakMemoryTracker``, beside this
+script; it sees CPU tensors too) as a multiple of the size of the two
+logits tensors.
+"""
+import argparse
+import statistics
+import time
+from typing import Callable, NamedTuple
+
+import torch
+from peak_memory import PeakMemoryTracker
+
+import dist_kd_mm  # noqa: F401  (before mmrazor)
+from dist_kd_mm import CMKDLoss, DISTLoss
+
+
+class Case(NamedTuple):
+    shape: tuple
+    activation: str = 'softmax'
+    num_anchors: int = 1
+
+
+CASES = {
+    'ImageNet 256x1000': Case((256, 1000)),
+    'CIFAR 64x100': Case((64, 100)),
+    'RoIs 1024x81': Case((1024, 81)),
+    'seg 2x19x64x128': Case((2, 19, 64, 128)),
+    'seg 2x19x512x1024': Case((2, 19, 512, 1024)),
+    # RetinaNet's P3 level at 1333x800: 9 anchors x 80 classes, sigmoid
+    'RetinaNet P3 2x720x100x168': Case((2, 720, 100, 168), 'sigmoid', 9),
+}
+LARGE = ('seg 2x19x512x1024', 'RetinaNet P3 2x720x100x168')
+
+
+def reference_dist(case: Case, eps: float = 1e-8) -> Callable:
+    """DIST (tau 1, beta = gamma = 1) written plainly, autograd backward."""
+
+    def rows(logits: torch.Tensor) -> torch.Tensor:
+        """One row per instance: ``(N * A * P, C)``."""
+        num = logits.shape[0]
+        x = logits.reshape(num, case.num_anchors, -1,
+                           logits[0, 0].numel())
+        return x.permute(0, 1, 3, 2).reshape(-1, x.shape[2])
+
+    def loss(logits_s, logits_t):
+        activate = ((lambda x: x.softmax(dim=1)) if case.activation ==
+                    'softmax' else torch.sigmoid)
+        y_s, y_t = activate(rows(logits_s)), activate(rows(logits_t.detach()))
+
+        def relation(a, b):
+            a = a - a.mean(dim=1, keepdim=True)
+            b = b - b.mean(dim=1, keepdim=True)
+            corr = (a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1) + eps)
+            return 1 - corr.mean()
+
+        return relation(y_s, y_t) + relation(y_s.t(), y_t.t())
+
+    return loss
+
+
+def activation_floor(case: Case) -> Callable:
+    """One activation of the student logits, forward and backward."""
+
+    def loss(logits_s, logits_t):
+        y = (logits_s.softmax(dim=1) if case.activation == 'softmax' else
+             logits_s.sigmoid())
+        return y.mul(logits_t.detach()).sum()
+
+    return loss
+
+
+def implementations(case: Case, with_cmkd: bool = False
+                    ) -> dict[str, Callable]:
+    losses = {'dist_kd_mm': DISTLoss(activation=case.activation,
+                                     num_anchors=case.num_anchors)}
+    if case.activation == 'softmax':
+        from mmrazor.models.losses import DISTLoss as MMRazorDISTLoss
+        losses['mmrazor'] = MMRazorDISTLoss()
+    losses['reference'] = reference_dist(case)
+    losses['floor'] = activation_floor(case)
+    if with_cmkd and case.activation == 'softmax':
+        losses['cmkd'] = CMKDLoss()
+    return losses
+
+
+def run_once(loss: Callable, student: torch.Tensor,
+             teacher: torch.Tensor) -> float:
+    student.grad = None
+    if student.is_cuda:
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    loss(student, teacher).backward()
+    if student.is_cuda:
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def peak_memory(loss: Callable, student: torch.Tensor,
+                teacher: torch.Tensor) -> int:
+    student.grad = None
+    with PeakMemoryTracker() as tracker:
+        loss(student, teacher).backward()
+    return tracker.peak
+
+
+def benchmark(case: Case, device: str, repeats: int,
+              with_cmkd: bool = False) -> dict:
+    generator = torch.Generator().manual_seed(0)
+    student = torch.randn(case.shape, generator=generator).mul_(3).to(device)
+    teacher = torch.randn(case.shape, generator=generator).mul_(3).to(device)
+    student.requires_grad_()
+    losses = implementations(case, with_cmkd)
+    for loss in losses.values():  # warm-up
+        run_once(loss, student, teacher)
+    times: dict[str, list] = {name: [] for name in losses}
+    for _ in range(repeats):  # interleaved rounds
+        for name, loss in losses.items():
+            times[name].append(run_once(loss, student, teacher))
+    return {
+        name: (statistics.median(values),
+               peak_memory(losses[name], student, teacher))
+        for name, values in times.items()
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch CPU threads (default 1)')
+    parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--skip-large', action='store_true',
+                        help=f'leave out {" and ".join(LARGE)}')
+    parser.add_argument('--cmkd', action='store_true',
+                        help='also time dist_kd_mm.CMKDLoss (default '
+                        'options) and print its ratios to DISTLoss')
+    parser.add_argument('--shapes', nargs='+', choices=list(CASES),
+                        help='only these shapes')
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    print(f'device {args.device}, {torch.get_num_threads()} CPU thread(s), '
+          f'median of {args.repeats} interleaved rounds, forward + backward')
+    header = (f'{"shape":<28}{"loss":<12}{"ms":>10}{"x floor":>9}'
+              f'{"x mmrazor":>11}{"peak MB":>10}{"x logits":>10}')
+    print(header)
+    print('-' * len(header))
+    for label, case in CASES.items():
+        if (args.skip_large and label in LARGE) or (
+                args.shapes and label not in args.shapes):
+            continue
+        results = benchmark(case, args.device, args.repeats, args.cmkd)
+        floor = results['floor'][0]
+        mmrazor = results['mmrazor'][0] if 'mmrazor' in results else None
+        logits_bytes = 2 * torch.Size(case.shape).numel() * 4
+        for name, (seconds, peak) in results.items():
+            versus = (f'{seconds / mmrazor:>11.2f}' if mmrazor else
+                      f'{"-":>11}')
+            print(f'{label:<28}{name:<12}{seconds * 1e3:>10.2f}'
+                  f'{seconds / floor:>9.2f}{versus}'
+                  f'{peak / 1e6:>10.1f}{peak / logits_bytes:>10.2f}')
+        if 'cmkd' in results:
+            (cmkd, cmkd_peak), (dist, dist_peak) = (results['cmkd'],
+                                                    results['dist_kd_mm'])
+            print(f'{label:<28}CMKDLoss / DISTLoss: time {cmkd / dist:.2f}x, '
+                  f'peak memory {cmkd_peak / dist_peak:.2f}x')
+    print('x logits: peak memory allocated by the loss / size of the '
+          'student and teacher logits together (float32)')
+
+
+if __name__ == '__main__':
+    main()
