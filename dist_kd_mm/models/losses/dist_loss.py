@@ -42,74 +42,42 @@ class DISTLoss(nn.Module):
         loss  = loss_weight * tau**2 * (inter_loss_weight * inter
                                         + intra_loss_weight * intra)
 
-    Input shapes:
-
-    * ``(N, C)``: one instance per row; identical to the paper's formula and
-      to mmrazor's ``DISTLoss``.
-    * ``(N, C, H, W)`` (or any ``(N, C, *spatial)``): every pixel is an
-      instance, as if flattened to ``(N*H*W, C)``. The inter-class relation is
-      per pixel, the intra-class relation is per class over all pixels of all
-      images (the authors' segmentation code). mmrazor's ``DISTLoss`` differs
-      here: it softmaxes over dim 1 but then correlates along dim 0, so its
-      intra-class term correlates the images of the batch at each pixel, which
-      is +-1 or constant with 1-2 images per GPU.
-
-    Dense maps (segmentation):
-
-    * Student maps of another spatial size than the teacher's (e.g. output
-      stride 16 or 32 against 8) are resized to the teacher's size with
-      ``F.interpolate(mode=resize_mode, align_corners=align_corners)``; the
-      teacher's maps stay the exact target and gradients flow back through
-      the interpolation. Batch size and classes must agree.
-    * ``gt_labels`` (optional, to ``forward``): pixels whose label is
-      ``ignore_index`` take no part in either relation. The labels, a tensor
-      or the student's mmseg data samples, are brought to the logits' size by
-      nearest interpolation. A batch with every pixel ignored gives 0.
-    * ``intra_per_image=True``: the intra-class relation is computed per
-      image (over its pixels) and averaged over images and classes, instead
-      of over all pixels of the batch.
-
-    * ``num_anchors=A`` (anchor heads such as RetinaNet's ``retina_cls``,
-      ``(N, A*C, H, W)`` with anchor ``a``, class ``c`` in channel
-      ``a*C + c``): every anchor at every pixel is an instance over ``C``
-      classes. Not combined with ``gt_labels``.
-
-    * ``global_intra=True`` (distributed training): the intra-class relation
-      runs over the instances of all processes (gathered with
-      ``all_gather``; other processes' rows carry no gradient, the local
-      rows do, scaled so that DDP's average is the global batch's gradient),
-      the inter-class relation over the local instances. With equal batches
-      per process this equals a single process on the whole batch. The
-      paper computes both relations per GPU (the default). Processes may
-      hold different numbers of instances; classes and positions must agree.
-
-    No instances at all (``N = 0`` or an empty map, e.g. a detection batch
-    without RoIs) gives a zero loss; logits without classes are an error.
-
-    The loss is computed in float32 (float64 input stays float64) whatever the
-    input dtype, e.g. fp16/bf16 logits under AMP. The teacher logits are
-    detached unless ``teacher_detach=False``.
-
-    Registered in dist_kd_mm's model registry, a child of mmrazor's: configs
-    name it ``type='dist_kd_mm.DISTLoss'``; ``type='DISTLoss'`` keeps meaning
-    mmrazor's own loss.
+    ``(N, C)`` logits have one instance per row (the paper's formula, equal
+    to mmrazor's). In ``(N, C, *spatial)`` maps every pixel is an instance,
+    as if flattened to ``(N*H*W, C)`` (mmrazor's intra-class term differs
+    there); with ``num_anchors=A``, ``(N, A*C, H, W)`` anchor-head logits
+    make every anchor at every pixel an instance. Student maps of another
+    spatial size are resized to the teacher's. No instances give a zero
+    loss. Computed in float32 (float64 stays float64) whatever the input
+    dtype. Options, dense maps and precision: ``docs/losses.md``.
 
     Args:
         inter_loss_weight: ``beta``, weight of the inter-class relation.
+            Defaults to 1.0.
         intra_loss_weight: ``gamma``, weight of the intra-class relation.
-        tau: softmax (or sigmoid) temperature, > 0.
-        loss_weight: overall weight.
-        teacher_detach: detach the teacher logits (default True).
+            Defaults to 1.0.
+        tau: softmax (or sigmoid) temperature, > 0. Defaults to 1.0.
+        loss_weight: overall weight. Defaults to 1.0.
+        teacher_detach: detach the teacher logits. Defaults to True.
         activation: ``'softmax'`` over classes, or ``'sigmoid'`` element-wise
             for heads trained with sigmoid classification (e.g. RetinaNet).
-        eps: added to the Pearson denominator (1e-8 as in the authors' code).
-        intra_per_image: intra-class relation per image, not per batch.
-        ignore_index: label of ignored pixels in ``gt_labels``.
+            Defaults to ``'softmax'``.
+        eps: added to the Pearson denominator, as in the authors' code.
+            Defaults to 1e-8.
+        intra_per_image: dense maps: intra-class relation per image (over
+            its pixels), not over the batch. Defaults to False.
+        ignore_index: label of the pixels of ``gt_labels`` that take no
+            part. Defaults to 255.
         resize_mode: interpolation mode for student maps of another size.
-        align_corners: ``align_corners`` of that interpolation.
+            Defaults to ``'bilinear'``.
+        align_corners: ``align_corners`` of that interpolation. Defaults to
+            False.
         num_anchors: anchors per position of dense anchor-head logits.
-        global_intra: intra-class relation over the global batch of all
-            processes (no effect without torch.distributed).
+            Defaults to 1.
+        global_intra: intra-class relation over the instances of all
+            processes (``all_gather``; the local rows keep their gradient,
+            scaled so that DDP's average is the global batch's gradient).
+            Defaults to False, the paper's per-GPU relations.
     """
 
     def __init__(self,
