@@ -36,7 +36,7 @@ from mmengine.registry import DefaultScope
 
 import dist_kd_mm  # noqa: F401  (before mmrazor)
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CASES = {
     'classification R34->R18, 8x3x112x112': dict(
         config='configs/distill/mmpretrain/dist/'
