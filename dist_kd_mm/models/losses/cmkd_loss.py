@@ -11,7 +11,7 @@ from torch import Tensor, nn
 from dist_kd_mm.registry import MODELS
 
 from .pearson import pearson
-from .utils import check_logit_pair, non_finite_message
+from .utils import check_logit_pair, check_temperature, finite_or_flagged
 
 WEIGHTINGS = ('hard_to_rank', 'easy_to_rank', 'fixed')
 SOFT_RANK_REGULARIZATIONS = ('l2', 'kl')
@@ -146,8 +146,7 @@ class CMKDLoss(nn.Module):
                  teacher_detach: bool = True,
                  eps: float = 1e-8) -> None:
         super().__init__()
-        if not tau > 0:
-            raise ValueError(f'CMKDLoss: tau must be > 0, got {tau!r}')
+        check_temperature('CMKDLoss', tau)
         if weighting not in WEIGHTINGS:
             raise ValueError(f'CMKDLoss: weighting must be one of '
                              f'{WEIGHTINGS}, got {weighting!r}')
@@ -212,14 +211,17 @@ class CMKDLoss(nn.Module):
             raise ValueError(
                 f'CMKDLoss: logits_S {tuple(logits_S.shape)} and logits_T '
                 f'{tuple(logits_T.shape)} must have the same shape')
+        if logits_S.shape[1] < 2:
+            raise ValueError(
+                'CMKDLoss: ranks and the entropy weights need at least 2 '
+                f'classes, got logits of shape {tuple(logits_S.shape)}')
         dtype = torch.promote_types(logits_S.dtype, torch.float32)
         if self.teacher_detach:
             logits_T = logits_T.detach()
-        logits_S, logits_T = logits_S.to(dtype), logits_T.to(dtype)
         if logits_S.numel() == 0:
-            return logits_S.sum() * 0.0
-        rows_s = instances_by_classes(logits_S)
-        rows_t = instances_by_classes(logits_T)
+            return logits_S.to(dtype).sum() * 0.0
+        rows_s = instances_by_classes(logits_S.to(dtype))
+        rows_t = instances_by_classes(logits_T.to(dtype))
         log_probs_s = (rows_s / self.tau).log_softmax(dim=1)
         probs_t = (rows_t / self.tau).softmax(dim=1)
         shares = self.spearman_shares(probs_t)
@@ -236,7 +238,4 @@ class CMKDLoss(nn.Module):
             loss = loss + self.intra_loss_weight * (1 -
                                                     correlations[1].mean())
         loss = self.loss_weight * self.tau**2 * loss
-        if not torch.isfinite(loss):
-            raise FloatingPointError(non_finite_message(
-                'CMKDLoss', logits_S, logits_T))
-        return loss
+        return finite_or_flagged('CMKDLoss', loss, logits_S, logits_T)

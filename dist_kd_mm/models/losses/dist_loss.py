@@ -15,8 +15,9 @@ from .utils import (
     Labels,
     as_instances,
     check_logit_pair,
+    check_temperature,
+    finite_or_flagged,
     gather_instances,
-    non_finite_message,
     resize_student_to_teacher,
     scale_gradient,
     valid_mask,
@@ -95,8 +96,7 @@ class DISTLoss(nn.Module):
                  num_anchors: int = 1,
                  global_intra: bool = False) -> None:
         super().__init__()
-        if not tau > 0:
-            raise ValueError(f'DISTLoss: tau must be > 0, got {tau!r}')
+        check_temperature('DISTLoss', tau)
         if activation not in ACTIVATIONS:
             raise ValueError(f'DISTLoss: activation must be one of '
                              f'{ACTIVATIONS}, got {activation!r}')
@@ -168,10 +168,7 @@ class DISTLoss(nn.Module):
         loss = self._relations(as_instances(logits_S, self.num_anchors),
                                as_instances(logits_T, self.num_anchors),
                                mask)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(non_finite_message(
-                'DISTLoss', logits_S, logits_T))
-        return loss
+        return finite_or_flagged('DISTLoss', loss, logits_S, logits_T)
 
     def _relations(self, x_s: Tensor, x_t: Tensor,
                    mask: Optional[Tensor]) -> Tensor:

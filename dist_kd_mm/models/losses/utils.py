@@ -1,5 +1,8 @@
-"""Helpers shared by the losses: checks of the logits, dense-map inputs
-(sizes, anchors, ignored pixels) and the instances of all processes."""
+"""Helpers shared by the losses: checks of the arguments and logits,
+dense-map inputs (sizes, anchors, ignored pixels) and the instances of all
+processes."""
+import math
+import warnings
 from collections.abc import Sequence
 from typing import Any, Optional, Union
 
@@ -10,6 +13,15 @@ from torch import Tensor
 
 Labels = Union[Tensor, Sequence[Any]]
 SIDES = ('logits_S (student)', 'logits_T (teacher)')
+HALF_PRECISION = (torch.float16, torch.bfloat16)
+
+
+def check_temperature(loss: str, tau: float) -> None:
+    """Raise unless ``tau`` is a finite number > 0."""
+    if not (isinstance(tau, (int, float)) and math.isfinite(tau)
+            and tau > 0):
+        raise ValueError(f'{loss}: tau must be a finite number > 0, got '
+                         f'{tau!r}')
 
 
 def check_logit_pair(loss: str, logits_S: Tensor,
@@ -51,6 +63,31 @@ def non_finite_message(loss: str, logits_S: Tensor,
     ]
     detail = '; '.join(bad) or 'inputs are finite (overflow in the loss)'
     return f'{loss} is not finite: {detail}'
+
+
+def finite_or_flagged(loss_name: str, loss: Tensor, logits_S: Tensor,
+                      logits_T: Tensor) -> Tensor:
+    """``loss`` if it and both logits are finite (``-inf`` included: a
+    non-finite logit is an error even where the loss would be finite).
+
+    Otherwise, with half-precision logits (float16 or bfloat16, as under
+    AMP), a warning that names the side and a NaN loss whose gradients are
+    NaN too, so that the loss scaler of mmengine's ``AmpOptimWrapper``
+    (which inspects the gradients) skips the step and lowers its scale, as
+    for any other loss; with float32 or float64 logits,
+    ``FloatingPointError``.
+    """
+    finite = (torch.isfinite(loss) & torch.isfinite(logits_S).all()
+              & torch.isfinite(logits_T).all())
+    if bool(finite):  # one synchronisation
+        return loss
+    message = non_finite_message(loss_name, logits_S, logits_T)
+    if logits_S.dtype in HALF_PRECISION or logits_T.dtype in HALF_PRECISION:
+        warnings.warn(f'{message}; the logits are half precision (AMP): '
+                      'returning NaN so that the loss scaler skips this '
+                      'step', RuntimeWarning, stacklevel=3)
+        return loss * float('nan')
+    raise FloatingPointError(message)
 
 
 def resize_student_to_teacher(logits_s: Tensor, logits_t: Tensor,

@@ -255,3 +255,61 @@ def test_built_from_config_without_shadowing_mmrazor():
     theirs = MMRAZOR_MODELS.build(dict(type='DISTLoss', tau=4.0))
     assert type(theirs) is MMRazorDISTLoss
     assert MMRAZOR_MODELS.get('DISTLoss') is MMRazorDISTLoss
+
+
+@pytest.mark.parametrize('loss_type', ['DISTLoss', 'CMKDLoss'])
+@pytest.mark.parametrize('value', [float('inf'), float('-inf'),
+                                   float('nan')])
+def test_non_finite_float32_logits_raise_in_both_losses(loss_type, value):
+    """-inf included: a non-finite logit is an error even where the loss
+    would be finite, alike in both losses."""
+    from dist_kd_mm import CMKDLoss
+    loss = DISTLoss() if loss_type == 'DISTLoss' else CMKDLoss()
+    logits_s, logits_t = random_logits((4, 6), 40), random_logits((4, 6), 41)
+    logits_s[2, 3] = value
+    with pytest.raises(FloatingPointError,
+                       match=r'logits_S \(student\) has 1 non-finite'):
+        loss(logits_s, logits_t)
+
+
+@pytest.mark.parametrize('loss_type', ['DISTLoss', 'CMKDLoss'])
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_half_precision_overflow_lets_the_loss_scaler_skip_the_step(
+        loss_type, dtype):
+    """Under AMP an overflow gives a warning naming the side and a NaN loss
+    with NaN gradients: torch's GradScaler (as mmengine's AmpOptimWrapper
+    uses it) skips the step and lowers the scale."""
+    from dist_kd_mm import CMKDLoss
+    loss = DISTLoss() if loss_type == 'DISTLoss' else CMKDLoss()
+    head = torch.nn.Linear(8, 6)
+    optimizer = torch.optim.SGD(head.parameters(), lr=0.1)
+    scaler = torch.amp.GradScaler('cpu', init_scale=1024.0)
+    features = random_logits((4, 8), 42)
+    logits_t = random_logits((4, 6), 43).to(dtype)
+    logits_t[1, 2] = float('inf')  # the teacher's fp16 logits overflowed
+    before = head.weight.detach().clone()
+    with pytest.warns(RuntimeWarning, match=r'logits_T \(teacher\).*skips'):
+        value = loss(head(features).to(dtype), logits_t)
+    assert torch.isnan(value)
+    scaler.scale(value).backward()
+    assert torch.isnan(head.weight.grad).all()
+    scaler.step(optimizer)
+    scaler.update()
+    assert torch.equal(head.weight, before)  # the step was skipped
+    assert scaler.get_scale() < 1024.0
+    # the next, finite step goes through
+    optimizer.zero_grad()
+    scaler.scale(loss(head(features).to(dtype), logits_t.nan_to_num(
+        posinf=0.0))).backward()
+    scaler.step(optimizer)
+    assert not torch.equal(head.weight, before)
+
+
+def test_temperature_must_be_finite_and_cmkd_needs_two_classes():
+    from dist_kd_mm import CMKDLoss
+    for loss_type in (DISTLoss, CMKDLoss):
+        for tau in (float('inf'), float('nan'), 0.0, -1.0):
+            with pytest.raises(ValueError, match='tau must be a finite'):
+                loss_type(tau=tau)
+    with pytest.raises(ValueError, match=r'at least 2 classes.*\(4, 1\)'):
+        CMKDLoss()(random_logits((4, 1), 44), random_logits((4, 1), 45))
