@@ -10,13 +10,18 @@ from .compat import apply_all as _apply_compat_fixes
 _apply_compat_fixes()
 
 from .engine import LeanCheckpointHook  # noqa: E402
-from .models import CMKDLoss, DISTLoss, StudentRoIDistill  # noqa: E402
+from .models import (  # noqa: E402
+    CMKDLoss,
+    DISTLoss,
+    SingleTeacherDistill,
+    StudentRoIDistill,
+)
 from .utils import register_config_scope  # noqa: E402
 from .version import __version__  # noqa: E402
 
 register_config_scope()
 
 __all__ = [
-    'CMKDLoss', 'DISTLoss', 'LeanCheckpointHook', 'StudentRoIDistill',
-    '__version__'
+    'CMKDLoss', 'DISTLoss', 'LeanCheckpointHook', 'SingleTeacherDistill',
+    'StudentRoIDistill', '__version__'
 ]

@@ -5,12 +5,17 @@ anything of mmrazor so that its torch compatibility fixes are in place.
 ``tools/test.py`` shares this script's common flags and runner.
 """
 import argparse
+import difflib
+import glob
 import os
 import os.path as osp
-from typing import Optional
+import pickle
+import warnings
+from typing import Any, Optional
 
+import torch
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
 import dist_kd_mm  # noqa: F401  (must precede every mmrazor import)
 from dist_kd_mm.compat import setup_cpu_distributed
@@ -21,7 +26,8 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config, key=value pairs')
+        help='override settings of the config, key=value pairs; every key '
+        'must exist in the config, a leading + adds a new one (+key=value)')
     parser.add_argument(
         '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none', help='job launcher')
@@ -35,10 +41,51 @@ def load_config(args: argparse.Namespace) -> Config:
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+        cfg.merge_from_dict(checked_options(cfg, args.cfg_options))
     cfg.work_dir = resolve_work_dir(cfg.get('work_dir', None), args.work_dir,
                                     args.config)
     return cfg
+
+
+def checked_options(cfg: Config, options: dict[str, Any]) -> dict[str, Any]:
+    """``--cfg-options`` whose keys exist in ``cfg``; a key with a leading
+    ``+`` may be new (the ``+`` is dropped).
+
+    Raises:
+        KeyError: a key (or a part of its path) is not in the config; the
+            message names the closest existing key.
+    """
+    checked, tree = {}, cfg.to_dict()
+    for key, value in options.items():
+        if key.startswith('+'):
+            checked[key[1:]] = value
+            continue
+        node, path = tree, []
+        for part in key.split('.'):
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif (isinstance(node, (list, tuple)) and part.isdigit()
+                  and int(part) < len(node)):
+                node = node[int(part)]
+            else:
+                raise KeyError(missing_key_message(key, node, path, part))
+            path.append(part)
+    return {**{k: v for k, v in options.items() if not k.startswith('+')},
+            **checked}
+
+
+def missing_key_message(key: str, node: Any, path: list[str],
+                        part: str) -> str:
+    """Why ``key`` of ``--cfg-options`` is not in the config, with the
+    closest existing key."""
+    where = '.'.join(path) or 'the config'
+    message = (f'--cfg-options: {key!r} is not a key of the config '
+               f'({part!r} is not in {where})')
+    candidates = [str(k) for k in node] if isinstance(node, dict) else []
+    closest = difflib.get_close_matches(part, candidates, n=1, cutoff=0.6)
+    if closest:
+        message += f'; did you mean {".".join(path + closest)!r}?'
+    return message + f' (to add a new key, write +{key}=...)'
 
 
 def resolve_work_dir(from_config: Optional[str], from_cli: Optional[str],
@@ -95,11 +142,54 @@ def apply_train_flags(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.auto_scale_lr.enable = True
     if args.resume == 'auto':
         cfg.resume = True
-        cfg.load_from = None
+        cfg.load_from = intact_latest_checkpoint(cfg.work_dir)
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
     return cfg
+
+
+def read_error(path: str) -> Optional[Exception]:
+    """Why ``path`` cannot be read as a checkpoint (None if it can). The
+    file's structure is read, not its tensors (``mmap``): a truncated file
+    fails. A file torch reads but refuses to unpickle counts as readable:
+    the runner then reports that."""
+    try:
+        torch.load(path, map_location='cpu', mmap=True)
+    except pickle.UnpicklingError:
+        return None
+    except Exception as error:
+        return error
+    return None
+
+
+def intact_latest_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint ``--resume`` resumes from: the latest one of
+    ``work_dir``, or, if it cannot be read (cut short by a full disk or a
+    kill during the write), the newest one that can, with a warning that
+    names both. Nothing is deleted. None when there is none (a new run).
+
+    Raises:
+        RuntimeError: no checkpoint of ``work_dir`` can be read.
+    """
+    latest = find_latest_checkpoint(work_dir) if osp.isdir(work_dir) else None
+    if latest is None:
+        return None
+    error = read_error(latest)
+    if error is None:
+        return latest
+    others = sorted((path for path in glob.glob(osp.join(work_dir, '*.pth'))
+                     if osp.abspath(path) != osp.abspath(latest)),
+                    key=osp.getmtime, reverse=True)
+    for path in others:
+        if read_error(path) is None:
+            warnings.warn(f'--resume: the latest checkpoint {latest} cannot '
+                          f'be read ({error}); resuming from {path}, the '
+                          'newest one that can. No file was deleted.',
+                          stacklevel=2)
+            return path
+    raise RuntimeError(f'--resume: no checkpoint in {work_dir} can be read; '
+                       f'the latest, {latest}, fails with: {error}')
 
 
 def main() -> None:

@@ -3,11 +3,8 @@ import os.path as osp
 
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
-from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
 
-from helpers import TEST_CONFIGS, run_train
+from helpers import TEST_CONFIGS, run_train, save_tiny_teacher
 
 DEFAULT = osp.join(TEST_CONFIGS, 'dist_tiny-resnet_imagefolder.py')
 LEAN = osp.join(TEST_CONFIGS, 'dist_tiny-resnet_imagefolder_lean.py')
@@ -18,13 +15,8 @@ LEAN_KILLED = osp.join(TEST_CONFIGS,
 @pytest.fixture(scope='module')
 def teacher_ckpt(tmp_path_factory):
     """A checkpoint of the tiny ResNet-34 teacher (random weights)."""
-    cfg = Config.fromfile(DEFAULT)
-    torch.manual_seed(1)
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        teacher = MMPRETRAIN_MODELS.build(cfg.model.teacher)
-    teacher.init_weights()
     path = tmp_path_factory.mktemp('teacher') / 'teacher.pth'
-    torch.save({'state_dict': teacher.state_dict()}, path)
+    save_tiny_teacher(path)
     return path
 
 
@@ -83,3 +75,62 @@ def test_teacher_is_kept_without_a_teacher_checkpoint(tmp_path,
     assert 'checkpoints keep the teacher' in result.stdout + result.stderr
     checkpoint = state(work_dir / 'iter_2.pth')
     assert any(k.startswith('teacher.') for k in checkpoint['state_dict'])
+
+
+def another_teacher(path):
+    """A teacher checkpoint of the same architecture, other weights."""
+    checkpoint = state(path)
+    changed = {k: v + 1 if v.is_floating_point() else v
+               for k, v in checkpoint['state_dict'].items()}
+    return {'state_dict': changed}
+
+
+def test_lean_resume_refuses_another_or_no_teacher(tmp_path,
+                                                   tiny_imagefolder,
+                                                   teacher_ckpt):
+    teacher = tmp_path / 'teacher.pth'
+    teacher.write_bytes(teacher_ckpt.read_bytes())
+    work_dir = tmp_path / 'run'
+    work_dir.mkdir()
+    train(LEAN_KILLED, work_dir, tiny_imagefolder, teacher,
+          expected_returncode=3)
+    meta = state(work_dir / 'iter_2.pth')['meta']
+    assert meta['teacher_in_checkpoint'] is False and meta['teacher_digest']
+
+    torch.save(another_teacher(teacher), teacher)  # the file was replaced
+    result = train(LEAN, work_dir, tiny_imagefolder, teacher, resume=True,
+                   expected_returncode=1)
+    assert 'is not the one this checkpoint was trained with' in result.stderr
+    assert 'Iter(train) [3/4]' not in result.stdout + result.stderr
+
+    teacher.write_bytes(teacher_ckpt.read_bytes())
+    result = train(LEAN, work_dir, tiny_imagefolder, 'None', resume=True,
+                   expected_returncode=1)
+    assert 'saved without its teacher' in result.stderr
+    assert str(teacher) in result.stderr  # the file to set
+    assert 'Iter(train) [3/4]' not in result.stdout + result.stderr
+
+    # the right teacher again: resumes
+    result = train(LEAN, work_dir, tiny_imagefolder, teacher, resume=True)
+    assert 'Iter(train) [3/4]' in result.stdout + result.stderr
+
+
+def test_a_truncated_latest_checkpoint_resumes_from_the_previous_one(
+        tmp_path, tiny_imagefolder, teacher_ckpt):
+    work_dir = tmp_path / 'run'
+    work_dir.mkdir()
+    train(LEAN, work_dir, tiny_imagefolder, teacher_ckpt)
+    uninterrupted = state(work_dir / 'iter_4.pth')
+    latest = work_dir / 'iter_4.pth'
+    data = latest.read_bytes()
+    latest.write_bytes(data[:len(data) // 2])  # cut short during the write
+    result = train(LEAN, work_dir, tiny_imagefolder, teacher_ckpt,
+                   resume=True)
+    output = result.stdout + result.stderr
+    assert f'the latest checkpoint {latest} cannot be read' in output
+    assert f'resuming from {work_dir / "iter_2.pth"}' in output
+    assert 'Iter(train) [3/4]' in output
+    resumed = state(latest)
+    assert resumed['meta']['iter'] == 4
+    for key, value in uninterrupted['state_dict'].items():
+        assert torch.equal(resumed['state_dict'][key], value), key

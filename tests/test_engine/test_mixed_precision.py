@@ -76,3 +76,38 @@ def test_bf16_autocast_distillation_step(case, tiny_coco, monkeypatch):
              if p.grad is not None]
     assert grads and all(torch.isfinite(g).all() for g in grads)
     assert all(p.grad is None for p in model.teacher.parameters())
+
+
+def test_an_overflow_under_amp_skips_one_step_and_training_goes_on(
+        tmp_path, tiny_imagefolder):
+    """The real Runner with mmengine's AmpOptimWrapper emulated on the CPU
+    (torch's dynamic CPU loss scaler): the teacher's bf16 logits hold an inf
+    at iteration 2; that step is skipped, the scale lowered, and the run
+    trains on to the end."""
+    import os.path as osp
+
+    from helpers import run_train, save_tiny_teacher
+
+    config = osp.join(TEST_CONFIGS, 'dist_tiny-resnet_imagefolder_cpu-amp.py')
+    teacher = save_tiny_teacher(tmp_path / 'teacher.pth')
+    work_dir = tmp_path / 'run'
+    result = run_train(config, work_dir, tiny_imagefolder,
+                       f'model.teacher_ckpt={teacher}')
+    output = result.stdout + result.stderr
+    assert 'logits_T (teacher) has' in output and 'skips this step' in output
+    assert 'Iter(train) [4/4]' in output
+
+    def saved(iteration):
+        checkpoint = torch.load(work_dir / f'iter_{iteration}.pth',
+                                map_location='cpu')
+        student = {k: v for k, v in checkpoint['state_dict'].items()
+                   if k.startswith('architecture.') and 'running_' not in k
+                   and 'num_batches_tracked' not in k}
+        return student, checkpoint['optimizer']['loss_scaler']['scale']
+
+    (first, scale_1), (second, scale_2), (third, _) = (saved(1), saved(2),
+                                                        saved(3))
+    assert all(torch.equal(first[k], second[k]) for k in first)  # skipped
+    assert scale_2 < scale_1
+    assert any(not torch.equal(second[k], third[k]) for k in second)
+    assert all(torch.isfinite(v).all() for v in third.values())

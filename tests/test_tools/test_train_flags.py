@@ -12,7 +12,7 @@ from mmengine.config import Config
 from mmengine.optim import AmpOptimWrapper
 from mmengine.registry import OPTIM_WRAPPERS, DefaultScope
 
-from helpers import REPO_ROOT
+from helpers import REPO_ROOT, TEST_CONFIGS, run_train
 
 DISTILL_CONFIGS = sorted(
     path for path in glob.glob(
@@ -63,3 +63,41 @@ def test_amp_flag_refuses_another_optim_wrapper():
     cfg.optim_wrapper.type = 'OptimWrapper'
     assert script.apply_train_flags(
         cfg, flags()).optim_wrapper.type == 'OptimWrapper'
+
+
+def test_cfg_options_keys_must_exist():
+    script = train_script()
+    cfg = Config.fromfile(osp.join(TEST_CONFIGS,
+                                   'dist_tiny-resnet_imagefolder.py'))
+    with pytest.raises(KeyError, match=r"'trian_cfg.max_iters'.*did you "
+                       r"mean 'train_cfg'\?"):
+        script.checked_options(cfg, {'trian_cfg.max_iters': 2})
+    with pytest.raises(KeyError, match=r"did you mean "
+                       r"'default_hooks.checkpoint.interval'\?"):
+        script.checked_options(cfg, {'default_hooks.checkpoint.intervl': 4})
+    with pytest.raises(KeyError, match=r'\+model.distiller.distill_losses'
+                       r'.loss_dist.global_intra='):
+        script.checked_options(
+            cfg, {'model.distiller.distill_losses.loss_dist.global_intra':
+                  True})
+    assert script.checked_options(cfg, {
+        'train_cfg.max_iters': 2,
+        'custom_imports.imports.0': 'dist_kd_mm',
+        '+model.distiller.distill_losses.loss_dist.global_intra': True,
+    }) == {'train_cfg.max_iters': 2, 'custom_imports.imports.0': 'dist_kd_mm',
+           'model.distiller.distill_losses.loss_dist.global_intra': True}
+
+
+@pytest.mark.parametrize('option', ['trian_cfg.max_iters=2',
+                                    'default_hooks.checkpoint.intervl=4'])
+def test_misspelt_cfg_options_fail_before_training(option, tmp_path,
+                                                   tiny_imagefolder):
+    work_dir = tmp_path / 'run'
+    result = run_train(osp.join(TEST_CONFIGS,
+                                'dist_tiny-resnet_imagefolder.py'),
+                       work_dir, tiny_imagefolder, option,
+                       expected_returncode=1)
+    assert 'is not a key of the config' in result.stderr
+    assert 'did you mean' in result.stderr
+    assert 'Iter(train)' not in result.stdout + result.stderr
+    assert not list(tmp_path.rglob('*.pth'))

@@ -56,6 +56,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('checkpoint', help='distillation checkpoint (.pth)')
     parser.add_argument(
         '--out', help='output file (default: <checkpoint>_student.pth)')
+    parser.add_argument(
+        '--prefix', default=STUDENT_PREFIX,
+        help=f'keys to keep, without the prefix (default {STUDENT_PREFIX}, '
+        'the student; teacher. keeps a full checkpoint\'s teacher)')
     return parser.parse_args()
 
 
@@ -63,7 +67,7 @@ def main() -> None:
     args = parse_args()
     out = args.out or osp.splitext(args.checkpoint)[0] + '_student.pth'
     checkpoint = torch.load(args.checkpoint, map_location='cpu')
-    student = student_checkpoint(checkpoint)
+    student = student_checkpoint(checkpoint, args.prefix)
     torch.save(student, out)
     print(f'{len(student["state_dict"])} student tensors '
           f'(of {len(checkpoint["state_dict"])}) written to {out}')

@@ -1,6 +1,8 @@
 """Checkpoints of a distillation run without the frozen teacher."""
+import hashlib
 from typing import Optional
 
+import torch
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
@@ -22,6 +24,14 @@ class LeanCheckpointHook(Hook):
     The teacher is kept when it cannot be rebuilt that way: when the run has
     no ``teacher_ckpt`` or the teacher is trainable.
 
+    A lean checkpoint records the teacher's identity: a digest of the
+    teacher's weights as loaded, computed once per run. Resuming from it
+    (or ``load_from``) compares that digest with the teacher the new run
+    loaded and stops with an error if the file at ``teacher_ckpt`` now holds
+    another teacher, or if the run has no ``teacher_ckpt`` at all (its
+    teacher would be random). Checkpoints that hold the teacher load as
+    usual.
+
     Args:
         teacher_prefix: state-dict prefix of the teacher's entries.
     """
@@ -31,6 +41,7 @@ class LeanCheckpointHook(Hook):
     def __init__(self, teacher_prefix: str = 'teacher.') -> None:
         self.teacher_prefix = teacher_prefix
         self.teacher_ckpt: Optional[str] = None
+        self.teacher_digest: Optional[str] = None
         self.enabled = False
 
     def before_run(self, runner) -> None:
@@ -47,7 +58,9 @@ class LeanCheckpointHook(Hook):
         elif getattr(model, 'teacher_trainable', False):
             reason = 'the teacher is trainable'
         self.enabled = reason is None
-        if not self.enabled:
+        if self.enabled:
+            self.teacher_digest = weights_digest(model.teacher)
+        else:
             print_log(f'LeanCheckpointHook: checkpoints keep the teacher '
                       f'because {reason}.', logger='current')
 
@@ -63,3 +76,38 @@ class LeanCheckpointHook(Hook):
         meta = checkpoint.setdefault('meta', {})
         meta['teacher_in_checkpoint'] = False
         meta['teacher_ckpt'] = str(self.teacher_ckpt)
+        meta['teacher_digest'] = self.teacher_digest
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Refuse a lean checkpoint whose teacher is not the run's."""
+        meta = checkpoint.get('meta', {})
+        if meta.get('teacher_in_checkpoint', True):
+            return
+        saved_with = meta.get('teacher_ckpt')
+        if not self.teacher_ckpt:
+            raise RuntimeError(
+                'The checkpoint was saved without its teacher '
+                '(LeanCheckpointHook) and this run has no model.teacher_ckpt,'
+                ' so the teacher would be random. Set model.teacher_ckpt to '
+                f'the file the run was trained with: {saved_with!r}.')
+        expected = meta.get('teacher_digest')
+        if expected is not None and expected != self.teacher_digest:
+            raise RuntimeError(
+                f'The teacher loaded from {self.teacher_ckpt!r} is not the '
+                'one this checkpoint was trained with (loaded from '
+                f'{saved_with!r}; weights digest {expected}, now '
+                f'{self.teacher_digest}): the file was replaced or another '
+                'teacher is named. Restore that teacher file, or start a new'
+                ' run from the student (load_from a checkpoint converted with'
+                ' tools/model_converters/convert_kd_ckpt_to_student.py).')
+
+
+def weights_digest(module: torch.nn.Module) -> str:
+    """A short SHA-256 of a module's state dict: names, shapes, dtypes and
+    bytes, in name order."""
+    digest = hashlib.sha256()
+    for name, value in sorted(module.state_dict().items()):
+        value = value.detach().cpu().contiguous().reshape(-1)
+        digest.update(f'{name}:{tuple(value.shape)}:{value.dtype}'.encode())
+        digest.update(value.view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()[:16]

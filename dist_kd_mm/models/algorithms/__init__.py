@@ -1,4 +1,11 @@
 """Distillation algorithms of dist_kd_mm."""
+from .single_teacher_distill import (
+    SingleTeacherDistill,
+    load_teacher_checkpoint,
+)
 from .student_roi_distill import StudentRoIDistill, box_head_on_rois
 
-__all__ = ['StudentRoIDistill', 'box_head_on_rois']
+__all__ = [
+    'SingleTeacherDistill', 'StudentRoIDistill', 'box_head_on_rois',
+    'load_teacher_checkpoint'
+]

@@ -5,12 +5,13 @@ from typing import Optional
 
 import torch
 from mmengine.structures import BaseDataElement
-from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.models.algorithms.base import LossResults
 from mmrazor.models.utils import add_prefix
 from torch import Tensor, nn
 
 from dist_kd_mm.registry import MODELS
+
+from .single_teacher_distill import SingleTeacherDistill
 
 ROI_COLUMNS = 5  # (batch index, x1, y1, x2, y2)
 
@@ -146,7 +147,13 @@ class StudentRoIDistill(SingleTeacherDistill):
                  student_rois: Optional[dict] = None,
                  teacher_stage: int = 0,
                  **kwargs) -> None:
-        super().__init__(**kwargs)
+        try:
+            super().__init__(**kwargs)
+        except Exception:
+            # mmrazor's recorder on the RoI extractor fails first on a
+            # single-stage detector: name the real problem if it is that
+            self._check_two_stage()
+            raise
         student_rois = dict(student_rois or dict(recorder='rois',
                                                  data_idx=1))
         recorders = self.distiller.student_recorders.recorders
@@ -158,12 +165,7 @@ class StudentRoIDistill(SingleTeacherDistill):
                 "e.g. rois=dict(type='ModuleInputs', "
                 "source='roi_head.bbox_roi_extractor')")
         self.student_rois = student_rois
-        for name, part in (('student', self.student),
-                           ('teacher', self.teacher)):
-            if not hasattr(part, 'roi_head'):
-                raise TypeError(f'StudentRoIDistill needs two-stage '
-                                f'detectors; the {name} '
-                                f'{type(part).__name__} has no roi_head')
+        self._check_two_stage()
         check_same_normalization(self.data_preprocessor, self.teacher)
         first_stage_index(self.teacher.roi_head, teacher_stage)
         self.teacher_stage = teacher_stage
@@ -174,6 +176,17 @@ class StudentRoIDistill(SingleTeacherDistill):
             raise ValueError(
                 'StudentRoIDistill: distill_deliveries are not supported '
                 '(the student runs before the teacher)')
+
+    def _check_two_stage(self) -> None:
+        """Raise unless the student and the (built) teacher have a
+        ``roi_head``."""
+        for name, attribute in (('student', 'architecture'),
+                                ('teacher', 'teacher')):
+            part = self._modules.get(attribute)
+            if part is not None and not hasattr(part, 'roi_head'):
+                raise TypeError(f'StudentRoIDistill needs two-stage '
+                                f'detectors; the {name} '
+                                f'{type(part).__name__} has no roi_head')
 
     def recorded_student_rois(self, num_images: int) -> Tensor:
         """The ``(K, 5)`` RoIs the student's box head saw in this step."""

@@ -11,11 +11,12 @@ default_scope = 'mmrazor'
 model = dict(
     _delete_=True,
     _scope_='mmrazor',
-    type='SingleTeacherDistill',
+    type='dist_kd_mm.SingleTeacherDistill',
     data_preprocessor=_base_.model.data_preprocessor,
     architecture=_base_.model,
     teacher=dict(
         _base_.model, backbone=dict(_base_.model.backbone, depth=34)),
+    teacher_ckpt=None,  # tests set a local file with --cfg-options
     distiller=dict(
         type='ConfigurableDistiller',
         student_recorders=dict(

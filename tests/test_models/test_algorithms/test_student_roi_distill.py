@@ -147,6 +147,15 @@ def test_misconfigured_rois_recorder_is_named():
             pretrained=False)
         with pytest.raises(ValueError, match='other input normalization'):
             MODELS.build(model_cfg)
+        # a single-stage student: the package's check, not mmrazor's
+        # recorder error on the missing roi_head
+        model_cfg.teacher = cfg.model.teacher
+        model_cfg.architecture = dict(
+            cfg_path='mmdet::retinanet/retinanet_r50_fpn_1x_coco.py',
+            pretrained=False)
+        with pytest.raises(TypeError, match='needs two-stage detectors; the '
+                           'student RetinaNet has no roi_head'):
+            MODELS.build(model_cfg)
 
 
 def test_wrong_rois_record_is_named(tiny_coco):

@@ -1,0 +1,121 @@
+"""mmrazor's ``SingleTeacherDistill`` with a verified teacher checkpoint."""
+from typing import Optional
+
+from mmengine.logging import print_log
+from mmengine.runner.checkpoint import _load_checkpoint
+from mmrazor.models.algorithms import (
+    SingleTeacherDistill as MMRazorSingleTeacherDistill,
+)
+from torch import nn
+
+from dist_kd_mm.registry import MODELS
+
+# prefixes of a distillation checkpoint: the student and its teacher
+DISTILL_PREFIXES = ('architecture.', 'teacher.')
+# entries a checkpoint may lack without harm (older BatchNorm layers)
+HARMLESS_MISSING = ('num_batches_tracked', )
+SHOWN = 5  # keys named in a message
+
+
+def _drop_prefix(state_dict: dict, prefix: str) -> dict:
+    return {k[len(prefix):]: v for k, v in state_dict.items()
+            if k.startswith(prefix)}
+
+
+def _fit_hint(state_dict: dict, expected: set) -> str:
+    """How to make a checkpoint fit, where a prefix explains the misfit."""
+    for prefix in DISTILL_PREFIXES + ('module.', 'model.'):
+        stripped = _drop_prefix(state_dict, prefix)
+        if stripped and expected <= set(stripped):
+            if prefix in DISTILL_PREFIXES:
+                return (f' It is a distillation checkpoint: its {prefix!r} '
+                        'keys fit the teacher. Extract them with '
+                        'tools/model_converters/convert_kd_ckpt_to_student.py'
+                        f' (--prefix {prefix}) and point teacher_ckpt at '
+                        'the result.')
+            return (f' Its keys fit once the prefix {prefix!r} is stripped: '
+                    'save the state dict without it.')
+    if any(k.startswith(DISTILL_PREFIXES) for k in state_dict):
+        return (' It looks like a distillation checkpoint (keys start with '
+                f'{DISTILL_PREFIXES}): convert it with '
+                'tools/model_converters/convert_kd_ckpt_to_student.py.')
+    return (' Is it a checkpoint of another architecture? Set '
+            'teacher_ckpt_strict=False only if partial loading is meant.')
+
+
+def load_teacher_checkpoint(teacher: nn.Module, filename: str,
+                            strict: bool = True) -> None:
+    """Load ``filename`` into ``teacher``, checking that it fits.
+
+    Every parameter and buffer of the teacher must come from the file
+    (BatchNorm's ``num_batches_tracked``, which older checkpoints lack,
+    excepted); keys of the file that the teacher does not have (another
+    head, EMA copies) are logged. Tensors of another shape always fail.
+
+    Args:
+        teacher: the teacher model.
+        filename: a local path or URL (mmengine's checkpoint loaders).
+        strict: raise when a teacher entry is missing from the file.
+            ``False`` logs it instead, for partial loading on purpose.
+            Defaults to True.
+
+    Raises:
+        KeyError: a teacher entry is missing (``strict``); the message names
+            the file, the count of matched keys, some missing and unexpected
+            keys, and how to convert a distillation checkpoint.
+    """
+    checkpoint = _load_checkpoint(filename, map_location='cpu')
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    if all(k.startswith('module.') for k in state_dict):
+        state_dict = _drop_prefix(state_dict, 'module.')
+    expected = set(teacher.state_dict())
+    missing = sorted(k for k in expected - set(state_dict)
+                     if not k.endswith(HARMLESS_MISSING))
+    unexpected = sorted(set(state_dict) - expected)
+    if missing:
+        message = (
+            f'teacher_ckpt {filename!r} does not fit the teacher '
+            f'{type(teacher).__name__}: {len(expected & set(state_dict))} '
+            f'of its {len(expected)} keys are in the file; missing e.g. '
+            f'{missing[:SHOWN]}, unexpected e.g. {unexpected[:SHOWN]}.'
+            + _fit_hint(state_dict, expected))
+        if strict:
+            raise KeyError(message)
+        print_log(message + ' Loading what fits (teacher_ckpt_strict='
+                  'False).', logger='current', level=30)
+    elif unexpected:
+        print_log(f'teacher_ckpt {filename!r}: {len(unexpected)} keys that '
+                  f'the teacher does not have are left out, e.g. '
+                  f'{unexpected[:SHOWN]}', logger='current')
+    teacher.load_state_dict(state_dict, strict=False)
+
+
+@MODELS.register_module()
+class SingleTeacherDistill(MMRazorSingleTeacherDistill):
+    """mmrazor's ``SingleTeacherDistill``, whose ``teacher_ckpt`` must fit.
+
+    mmrazor loads ``teacher_ckpt`` non-strictly, so a file whose keys do not
+    fit the teacher (a distillation checkpoint, another architecture) loads
+    nothing and training goes on against a random teacher, with only a
+    missing-keys dump in the log. Here every teacher parameter and buffer
+    must come from the file (:func:`load_teacher_checkpoint`), or the run
+    stops before training with an error that says what does not fit.
+
+    Args:
+        teacher_ckpt: the teacher's checkpoint (path or URL). Defaults to
+            None.
+        teacher_ckpt_strict: ``False`` loads what fits and warns, for
+            partial loading on purpose. Defaults to True.
+        **kwargs: the arguments of mmrazor's ``SingleTeacherDistill``.
+    """
+
+    def __init__(self,
+                 teacher_ckpt: Optional[str] = None,
+                 teacher_ckpt_strict: bool = True,
+                 **kwargs) -> None:
+        super().__init__(teacher_ckpt=None, **kwargs)
+        self.teacher_ckpt = teacher_ckpt
+        if teacher_ckpt:
+            load_teacher_checkpoint(self.teacher, teacher_ckpt,
+                                    teacher_ckpt_strict)
+            self.teacher._is_init = True  # init_weights must not overwrite
