@@ -17,6 +17,9 @@ chunks of about ``CHUNK_ELEMENTS`` elements; nothing of the inputs' size is
 kept for backward but the inputs themselves, from which backward recomputes
 the activations chunk by chunk (an input of one chunk keeps its
 activations instead, which costs little and saves their recomputation).
+A softmax over the last dim makes the input one chunk, and a trailing dim
+of size 1 is dropped first (ATen's kernels are several times slower with
+it).
 
 Backward is written by hand. For one group with centred ``a``, ``b``,
 ``D = |a| |b| + eps`` and upstream gradient ``g``::
@@ -26,7 +29,7 @@ Backward is written by hand. For one group with centred ``a``, ``b``,
 which is already centred, so it is also the gradient w.r.t. the
 (activated) input; where ``|a| = 0`` the second part is 0, as autograd's
 norm subgradient. Summed over the groupings, the gradient w.r.t. ``y_s``
-is ``alpha * y_t + beta * y_s + k`` with per-group coefficients: one pass
+is ``alpha * y_t - beta * y_s + k`` with per-group coefficients: one pass
 over the chunks, nothing centred again.
 """
 import math
