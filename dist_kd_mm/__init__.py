@@ -12,6 +12,7 @@ _apply_compat_fixes()
 from .engine import LeanCheckpointHook  # noqa: E402
 from .models import (  # noqa: E402
     CMKDLoss,
+    DISTFeatureLoss,
     DISTLoss,
     SingleTeacherDistill,
     StudentRoIDistill,
@@ -22,6 +23,6 @@ from .version import __version__  # noqa: E402
 register_config_scope()
 
 __all__ = [
-    'CMKDLoss', 'DISTLoss', 'LeanCheckpointHook', 'SingleTeacherDistill',
-    'StudentRoIDistill', '__version__'
+    'CMKDLoss', 'DISTFeatureLoss', 'DISTLoss', 'LeanCheckpointHook',
+    'SingleTeacherDistill', 'StudentRoIDistill', '__version__'
 ]

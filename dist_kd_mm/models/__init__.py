@@ -1,9 +1,9 @@
 """Models of dist_kd_mm (registered in :data:`dist_kd_mm.registry.MODELS`)."""
 from .algorithms import SingleTeacherDistill, StudentRoIDistill
 from .backbones import CIFARResNet, MobileNetV1, WideResNet
-from .losses import CMKDLoss, DISTLoss
+from .losses import CMKDLoss, DISTFeatureLoss, DISTLoss
 
 __all__ = [
-    'CIFARResNet', 'CMKDLoss', 'DISTLoss', 'MobileNetV1',
+    'CIFARResNet', 'CMKDLoss', 'DISTFeatureLoss', 'DISTLoss', 'MobileNetV1',
     'SingleTeacherDistill', 'StudentRoIDistill', 'WideResNet'
 ]

@@ -19,6 +19,10 @@ the median of ``--repeats`` rounds) of:
 * ``cmkd`` (with ``--cmkd``): dist_kd_mm.CMKDLoss with its defaults, with
   its time and peak memory relative to DISTLoss,
 
+and with ``--features`` DIST+'s ``DISTFeatureLoss`` against its two relations
+written plainly with autograd, on ResNet ``layer4`` maps of a batch of 256
+and on the five FPN outputs (P2-P6) of one 1333x800 image,
+
 and prints milliseconds, the ratio to the floor and to mmrazor, and the
 peak memory each allocates (``peak_memory.PeakMemoryTracker``, beside this
 script; it sees CPU tensors too) as a multiple of the size of the two
@@ -33,7 +37,7 @@ import torch
 from peak_memory import PeakMemoryTracker
 
 import dist_kd_mm  # noqa: F401  (before mmrazor)
-from dist_kd_mm import CMKDLoss, DISTLoss
+from dist_kd_mm import CMKDLoss, DISTFeatureLoss, DISTLoss
 
 
 class Case(NamedTuple):
@@ -52,6 +56,76 @@ CASES = {
     'RetinaNet P3 2x720x100x168': Case((2, 720, 100, 168), 'sigmoid', 9),
 }
 LARGE = ('seg 2x19x512x1024', 'RetinaNet P3 2x720x100x168')
+FEATURE_CASES = {
+    'ResNet layer4 256x512x7x7': [(256, 512, 7, 7)],
+    'FPN P2-P6 of 1333x800': [(1, 256, 200, 336), (1, 256, 100, 168),
+                              (1, 256, 50, 84), (1, 256, 25, 42),
+                              (1, 256, 13, 21)],
+}
+
+
+def plain_feature_relations(levels_s, levels_t, eps: float = 1e-8):
+    """DIST+'s channel and spatial relations written plainly (autograd)."""
+
+    def corr(a, b, dim):
+        a = a - a.mean(dim, keepdim=True)
+        b = b - b.mean(dim, keepdim=True)
+        return (a * b).sum(dim) / (a.norm(dim=dim) * b.norm(dim=dim) + eps)
+
+    total = 0
+    for feat_s, feat_t in zip(levels_s, levels_t):
+        x_s = feat_s.flatten(2)
+        x_t = feat_t.detach().flatten(2)
+        total = total + (1 - corr(x_s, x_t, 1).mean()) + (
+            1 - corr(x_s.sum(1), x_t.sum(1), 1).mean())
+    return total
+
+
+def feature_loss(levels_s, levels_t):
+    """This package's DISTFeatureLoss on the levels (their sum)."""
+    return DISTFeatureLoss()(tuple(levels_s), tuple(levels_t))
+
+
+def benchmark_features(repeats: int, device: str) -> None:
+    """Time and peak memory of DISTFeatureLoss against the plain formula."""
+    print(f'{"features":<28}{"loss":<12}{"ms":>10}{"x plain":>9}'
+          f'{"peak MB":>10}{"x maps":>9}')
+    for label, shapes in FEATURE_CASES.items():
+        generator = torch.Generator().manual_seed(0)
+        levels_s = [torch.randn(shape, generator=generator).to(
+            device).requires_grad_() for shape in shapes]
+        levels_t = [torch.randn(shape, generator=generator).to(device)
+                    for shape in shapes]
+        losses = {'dist_kd_mm': feature_loss,
+                  'plain': plain_feature_relations}
+        times: dict[str, list] = {name: [] for name in losses}
+        peaks = {}
+        for name, loss in losses.items():  # warm-up and peak memory
+            for feat in levels_s:
+                feat.grad = None
+            with PeakMemoryTracker() as tracker:
+                loss(levels_s, levels_t).backward()
+            peaks[name] = tracker.peak
+        for _ in range(repeats):
+            for name, loss in losses.items():
+                for feat in levels_s:
+                    feat.grad = None
+                if device == 'cuda':
+                    torch.cuda.synchronize()
+                start = time.perf_counter()
+                loss(levels_s, levels_t).backward()
+                if device == 'cuda':
+                    torch.cuda.synchronize()
+                times[name].append(time.perf_counter() - start)
+        maps_bytes = 2 * sum(torch.Size(s).numel() for s in shapes) * 4
+        plain = statistics.median(times['plain'])
+        for name in losses:
+            seconds = statistics.median(times[name])
+            print(f'{label:<28}{name:<12}{seconds * 1e3:>10.2f}'
+                  f'{seconds / plain:>9.2f}{peaks[name] / 1e6:>10.1f}'
+                  f'{peaks[name] / maps_bytes:>9.2f}')
+    print('x maps: peak memory allocated by the loss / size of the student '
+          'and teacher maps together (float32)')
 
 
 def reference_dist(case: Case, eps: float = 1e-8) -> Callable:
@@ -158,8 +232,13 @@ def main() -> None:
                         'options) and print its ratios to DISTLoss')
     parser.add_argument('--shapes', nargs='+', choices=list(CASES),
                         help='only these shapes')
+    parser.add_argument('--features', action='store_true',
+                        help="time DIST+'s DISTFeatureLoss instead")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.features:
+        benchmark_features(args.repeats, args.device)
+        return
     print(f'device {args.device}, {torch.get_num_threads()} CPU thread(s), '
           f'median of {args.repeats} interleaved rounds, forward + backward')
     header = (f'{"shape":<28}{"loss":<12}{"ms":>10}{"x floor":>9}'

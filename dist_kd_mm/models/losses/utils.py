@@ -53,12 +53,12 @@ def check_logit_pair(loss: str, logits_S: Tensor,
             'H and W)')
 
 
-def non_finite_message(loss: str, logits_S: Tensor,
-                       logits_T: Tensor) -> str:
-    """Which side of a non-finite loss held non-finite logits."""
+def non_finite_message(loss: str, logits_S: Tensor, logits_T: Tensor,
+                       sides: tuple[str, str] = SIDES) -> str:
+    """Which side of a non-finite loss held non-finite inputs."""
     bad = [
         f'{name} has {int((~torch.isfinite(t)).sum())} non-finite values'
-        for name, t in zip(SIDES, (logits_S, logits_T))
+        for name, t in zip(sides, (logits_S, logits_T))
         if not torch.isfinite(t).all()
     ]
     detail = '; '.join(bad) or 'inputs are finite (overflow in the loss)'
@@ -66,7 +66,8 @@ def non_finite_message(loss: str, logits_S: Tensor,
 
 
 def finite_or_flagged(loss_name: str, loss: Tensor, logits_S: Tensor,
-                      logits_T: Tensor) -> Tensor:
+                      logits_T: Tensor, sides: tuple[str, str] = SIDES
+                      ) -> Tensor:
     """``loss`` if it and both logits are finite (``-inf`` included: a
     non-finite logit is an error even where the loss would be finite).
 
@@ -81,7 +82,7 @@ def finite_or_flagged(loss_name: str, loss: Tensor, logits_S: Tensor,
               & torch.isfinite(logits_T).all())
     if bool(finite):  # one synchronisation
         return loss
-    message = non_finite_message(loss_name, logits_S, logits_T)
+    message = non_finite_message(loss_name, logits_S, logits_T, sides)
     if logits_S.dtype in HALF_PRECISION or logits_T.dtype in HALF_PRECISION:
         warnings.warn(f'{message}; the logits are half precision (AMP): '
                       'returning NaN so that the loss scaler skips this '

@@ -64,6 +64,7 @@ def make_inputs(shape, seed, masked):
 def test_matches_the_plain_formula(monkeypatch, shape, activation, masked,
                                    chunk):
     monkeypatch.setattr(pearson_module, 'CHUNK_ELEMENTS', chunk)
+    monkeypatch.setattr(pearson_module, 'MIN_CHUNK_POSITIONS', 1)
     x_s, x_t, mask = make_inputs(shape, 0, masked)
     got = pearson(x_s, x_t, GROUPINGS, EPS, activation, class_dim=2,
                   tau=2.0, mask=mask)
@@ -109,6 +110,7 @@ def test_default_chunks():
 
 def test_gradcheck_masked_and_chunked(monkeypatch):
     monkeypatch.setattr(pearson_module, 'CHUNK_ELEMENTS', 10)
+    monkeypatch.setattr(pearson_module, 'MIN_CHUNK_POSITIONS', 1)
     generator = torch.Generator().manual_seed(2)
     x_s = torch.randn(2, 1, 3, 6, generator=generator, dtype=torch.float64)
     x_t = torch.randn(2, 1, 3, 6, generator=generator, dtype=torch.float64)
@@ -167,6 +169,7 @@ def test_softmax_over_the_last_dim_is_one_chunk(monkeypatch):
     """Rows with classes last, e.g. (N, A, C) after a trailing size-1 dim
     was dropped: the softmax dim is not split into chunks."""
     monkeypatch.setattr(pearson_module, 'CHUNK_ELEMENTS', 8)
+    monkeypatch.setattr(pearson_module, 'MIN_CHUNK_POSITIONS', 1)
     generator = torch.Generator().manual_seed(5)
     x_s = torch.randn(6, 1, 9, generator=generator, dtype=torch.float64)
     x_t = torch.randn(6, 1, 9, generator=generator, dtype=torch.float64)
@@ -180,3 +183,11 @@ def test_softmax_over_the_last_dim_is_one_chunk(monkeypatch):
     grad, = torch.autograd.grad(sum(r.sum() for r in got), x_s)
     reference, = torch.autograd.grad(sum(r.sum() for r in expected), x_s)
     torch.testing.assert_close(grad, reference, rtol=1e-9, atol=1e-12)
+
+
+def test_chunks_are_not_narrower_than_the_minimum():
+    """256x512 channels per position (ResNet layer4): one chunk of all 49
+    positions rather than 2-position slices."""
+    assert chunks_of((256, 512, 49)) == [slice(0, 49)]
+    assert all(c.stop - c.start >= pearson_module.MIN_CHUNK_POSITIONS
+               for c in chunks_of((64, 2048, 1000))[:-1])
