@@ -60,6 +60,7 @@ def checked_options(cfg: Config, options: dict[str, Any]) -> dict[str, Any]:
         if key.startswith('+'):
             checked[key[1:]] = value
             continue
+        checked[key] = value
         node, path = tree, []
         for part in key.split('.'):
             if isinstance(node, dict) and part in node:
@@ -70,8 +71,7 @@ def checked_options(cfg: Config, options: dict[str, Any]) -> dict[str, Any]:
             else:
                 raise KeyError(missing_key_message(key, node, path, part))
             path.append(part)
-    return {**{k: v for k, v in options.items() if not k.startswith('+')},
-            **checked}
+    return checked
 
 
 def missing_key_message(key: str, node: Any, path: list[str],

@@ -98,25 +98,12 @@ def benchmark_features(repeats: int, device: str) -> None:
                     for shape in shapes]
         losses = {'dist_kd_mm': feature_loss,
                   'plain': plain_feature_relations}
+        peaks = {name: peak_memory(loss, levels_s, levels_t)  # + warm-up
+                 for name, loss in losses.items()}
         times: dict[str, list] = {name: [] for name in losses}
-        peaks = {}
-        for name, loss in losses.items():  # warm-up and peak memory
-            for feat in levels_s:
-                feat.grad = None
-            with PeakMemoryTracker() as tracker:
-                loss(levels_s, levels_t).backward()
-            peaks[name] = tracker.peak
         for _ in range(repeats):
             for name, loss in losses.items():
-                for feat in levels_s:
-                    feat.grad = None
-                if device == 'cuda':
-                    torch.cuda.synchronize()
-                start = time.perf_counter()
-                loss(levels_s, levels_t).backward()
-                if device == 'cuda':
-                    torch.cuda.synchronize()
-                times[name].append(time.perf_counter() - start)
+                times[name].append(run_once(loss, levels_s, levels_t))
         maps_bytes = 2 * sum(torch.Size(s).numel() for s in shapes) * 4
         plain = statistics.median(times['plain'])
         for name in losses:
@@ -179,21 +166,25 @@ def implementations(case: Case, with_cmkd: bool = False
     return losses
 
 
-def run_once(loss: Callable, student: torch.Tensor,
-             teacher: torch.Tensor) -> float:
-    student.grad = None
-    if student.is_cuda:
+def run_once(loss: Callable, student, teacher) -> float:
+    """Seconds of one forward + backward; ``student`` is a tensor or a list
+    of them (feature levels)."""
+    students = student if isinstance(student, list) else [student]
+    for tensor in students:
+        tensor.grad = None
+    if students[0].is_cuda:
         torch.cuda.synchronize()
     start = time.perf_counter()
     loss(student, teacher).backward()
-    if student.is_cuda:
+    if students[0].is_cuda:
         torch.cuda.synchronize()
     return time.perf_counter() - start
 
 
-def peak_memory(loss: Callable, student: torch.Tensor,
-                teacher: torch.Tensor) -> int:
-    student.grad = None
+def peak_memory(loss: Callable, student, teacher) -> int:
+    """Peak bytes one forward + backward allocates."""
+    for tensor in (student if isinstance(student, list) else [student]):
+        tensor.grad = None
     with PeakMemoryTracker() as tracker:
         loss(student, teacher).backward()
     return tracker.peak

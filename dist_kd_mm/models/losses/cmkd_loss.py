@@ -11,7 +11,12 @@ from torch import Tensor, nn
 from dist_kd_mm.registry import MODELS
 
 from .pearson import pearson
-from .utils import check_logit_pair, check_temperature, finite_or_flagged
+from .utils import (
+    check_logit_pair,
+    check_temperature,
+    finite_or_flagged,
+    zero_loss,
+)
 
 WEIGHTINGS = ('hard_to_rank', 'easy_to_rank', 'fixed')
 SOFT_RANK_REGULARIZATIONS = ('l2', 'kl')
@@ -219,7 +224,7 @@ class CMKDLoss(nn.Module):
         if self.teacher_detach:
             logits_T = logits_T.detach()
         if logits_S.numel() == 0:
-            return logits_S.to(dtype).sum() * 0.0
+            return zero_loss(logits_S)
         rows_s = instances_by_classes(logits_S.to(dtype))
         rows_t = instances_by_classes(logits_T.to(dtype))
         log_probs_s = (rows_s / self.tau).log_softmax(dim=1)

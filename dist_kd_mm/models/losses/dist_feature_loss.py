@@ -12,7 +12,7 @@ from torch import Tensor, nn
 from dist_kd_mm.registry import MODELS
 
 from .pearson import pearson
-from .utils import finite_or_flagged
+from .utils import finite_or_flagged, zero_loss
 
 SIDES = ('preds_S (student)', 'preds_T (teacher)')
 CHANNELS = (1, )  # of (N, C, P): one correlation per sample and position
@@ -125,7 +125,7 @@ class DISTFeatureLoss(nn.Module):
             corr, = pearson(sum_s, sum_t, [POSITIONS], self.eps)
             loss = loss + self.spatial_weight * (1 - corr.mean())
         if not (self.channel_weight or self.spatial_weight):
-            loss = loss + x_s.to(dtype).sum() * 0.0  # keeps the graph
+            loss = loss + zero_loss(x_s)
         return finite_or_flagged(f'DISTFeatureLoss{where}',
                                  self.loss_weight * loss, feat_s, feat_t,
                                  SIDES)

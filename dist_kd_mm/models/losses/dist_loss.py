@@ -22,6 +22,7 @@ from .utils import (
     scale_gradient,
     valid_mask,
     world_size,
+    zero_loss,
 )
 
 # dims of the (N, A, C, P) instances view that each relation reduces
@@ -152,8 +153,7 @@ class DISTLoss(nn.Module):
         if logits_S.numel() == 0 or logits_T.numel() == 0:
             # No instances (e.g. a detection batch without RoIs): nothing to
             # match; a zero that keeps the student in the graph.
-            dtype = torch.promote_types(logits_S.dtype, torch.float32)
-            return logits_S.to(dtype).sum() * 0.0
+            return zero_loss(logits_S)
         if self.teacher_detach:
             logits_T = logits_T.detach()
         logits_S = resize_student_to_teacher(
@@ -193,9 +193,8 @@ class DISTLoss(nn.Module):
         (reduced dims, weight) of ``(N, A, C, P)`` logits; the mean runs
         over the groups that hold valid instances."""
         relations = [(dims, w) for dims, w in relations if w != 0]
-        if not relations:  # every weight 0: a zero that keeps the graph
-            return x_s.to(torch.promote_types(x_s.dtype,
-                                              torch.float32)).sum() * 0.0
+        if not relations:  # every weight 0
+            return zero_loss(x_s)
         correlations = pearson(x_s, x_t, [dims for dims, _ in relations],
                                self.eps, self.activation, class_dim=2,
                                tau=self.tau, mask=mask)

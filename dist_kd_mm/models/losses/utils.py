@@ -16,6 +16,12 @@ SIDES = ('logits_S (student)', 'logits_T (teacher)')
 HALF_PRECISION = (torch.float16, torch.bfloat16)
 
 
+def zero_loss(like: Tensor) -> Tensor:
+    """A zero loss (float32, or float64 for float64 input) that keeps
+    ``like`` in the graph, e.g. for a batch without instances."""
+    return like.to(torch.promote_types(like.dtype, torch.float32)).sum() * 0.0
+
+
 def check_temperature(loss: str, tau: float) -> None:
     """Raise unless ``tau`` is a finite number > 0."""
     if not (isinstance(tau, (int, float)) and math.isfinite(tau)
