@@ -11,6 +11,7 @@ _apply_compat_fixes()
 
 from .engine import LeanCheckpointHook  # noqa: E402
 from .models import (  # noqa: E402
+    AcclimationLoss,
     CMKDLoss,
     DISTFeatureLoss,
     DISTLoss,
@@ -23,6 +24,7 @@ from .version import __version__  # noqa: E402
 register_config_scope()
 
 __all__ = [
-    'CMKDLoss', 'DISTFeatureLoss', 'DISTLoss', 'LeanCheckpointHook',
-    'SingleTeacherDistill', 'StudentRoIDistill', '__version__'
+    'AcclimationLoss', 'CMKDLoss', 'DISTFeatureLoss', 'DISTLoss',
+    'LeanCheckpointHook', 'SingleTeacherDistill', 'StudentRoIDistill',
+    '__version__'
 ]

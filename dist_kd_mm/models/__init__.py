@@ -1,9 +1,10 @@
 """Models of dist_kd_mm (registered in :data:`dist_kd_mm.registry.MODELS`)."""
 from .algorithms import SingleTeacherDistill, StudentRoIDistill
 from .backbones import CIFARResNet, MobileNetV1, WideResNet
-from .losses import CMKDLoss, DISTFeatureLoss, DISTLoss
+from .losses import AcclimationLoss, CMKDLoss, DISTFeatureLoss, DISTLoss
 
 __all__ = [
-    'CIFARResNet', 'CMKDLoss', 'DISTFeatureLoss', 'DISTLoss', 'MobileNetV1',
-    'SingleTeacherDistill', 'StudentRoIDistill', 'WideResNet'
+    'AcclimationLoss', 'CIFARResNet', 'CMKDLoss', 'DISTFeatureLoss',
+    'DISTLoss', 'MobileNetV1', 'SingleTeacherDistill', 'StudentRoIDistill',
+    'WideResNet'
 ]

@@ -108,15 +108,15 @@ def mim_train(config: str, work_dir, teacher_ckpt: str, data_root: str,
     return output, records
 
 
-def save_tiny_teacher(path, seed: int = 1) -> str:
-    """A checkpoint of the tiny ResNet-34 teacher of
-    ``dist_tiny-resnet_imagefolder.py`` (random weights) at ``path``."""
+def save_tiny_teacher(path, seed: int = 1,
+                      config: str = 'dist_tiny-resnet_imagefolder.py') -> str:
+    """A checkpoint of the tiny ResNet-34 teacher of ``config`` (one of
+    TEST_CONFIGS; random weights) at ``path``."""
     import torch
     from mmengine.config import Config
     from mmengine.registry import DefaultScope
     from mmpretrain.registry import MODELS
-    cfg = Config.fromfile(osp.join(TEST_CONFIGS,
-                                   'dist_tiny-resnet_imagefolder.py'))
+    cfg = Config.fromfile(osp.join(TEST_CONFIGS, config))
     torch.manual_seed(seed)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         teacher = MODELS.build(cfg.model.teacher)

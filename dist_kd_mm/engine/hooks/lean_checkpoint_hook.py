@@ -22,7 +22,10 @@ class LeanCheckpointHook(Hook):
     run, and loads the rest from the checkpoint.
 
     The teacher is kept when it cannot be rebuilt that way: when the run has
-    no ``teacher_ckpt`` or the teacher is trainable.
+    no ``teacher_ckpt`` or the teacher is trainable. With teacher
+    acclimation, the acclimated parts (``model.acclimated_parts``) change
+    during the run and stay in every checkpoint; only the frozen rest is
+    left out.
 
     A lean checkpoint records the teacher's identity: a digest of the
     teacher's weights as loaded, computed once per run. Resuming from it
@@ -42,6 +45,7 @@ class LeanCheckpointHook(Hook):
         self.teacher_prefix = teacher_prefix
         self.teacher_ckpt: Optional[str] = None
         self.teacher_digest: Optional[str] = None
+        self.kept: tuple[str, ...] = ()
         self.enabled = False
 
     def before_run(self, runner) -> None:
@@ -60,6 +64,8 @@ class LeanCheckpointHook(Hook):
         self.enabled = reason is None
         if self.enabled:
             self.teacher_digest = weights_digest(model.teacher)
+            self.kept = tuple(f'{self.teacher_prefix}{part}.' for part in
+                              getattr(model, 'acclimated_parts', ()))
         else:
             print_log(f'LeanCheckpointHook: checkpoints keep the teacher '
                       f'because {reason}.', logger='current')
@@ -70,11 +76,13 @@ class LeanCheckpointHook(Hook):
         state_dict = checkpoint['state_dict']
         teacher_keys = [
             key for key in state_dict if key.startswith(self.teacher_prefix)
+            and not key.startswith(self.kept)
         ]
         for key in teacher_keys:
             del state_dict[key]
         meta = checkpoint.setdefault('meta', {})
         meta['teacher_in_checkpoint'] = False
+        meta['teacher_parts_in_checkpoint'] = list(self.kept)
         meta['teacher_ckpt'] = str(self.teacher_ckpt)
         meta['teacher_digest'] = self.teacher_digest
 

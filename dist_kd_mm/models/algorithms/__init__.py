@@ -4,8 +4,9 @@ from .single_teacher_distill import (
     load_teacher_checkpoint,
 )
 from .student_roi_distill import StudentRoIDistill, box_head_on_rois
+from .teacher_acclimation import TeacherAcclimation
 
 __all__ = [
-    'SingleTeacherDistill', 'StudentRoIDistill', 'box_head_on_rois',
-    'load_teacher_checkpoint'
+    'SingleTeacherDistill', 'StudentRoIDistill', 'TeacherAcclimation',
+    'box_head_on_rois', 'load_teacher_checkpoint'
 ]

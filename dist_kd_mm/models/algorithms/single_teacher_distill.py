@@ -1,14 +1,18 @@
 """mmrazor's ``SingleTeacherDistill`` with a verified teacher checkpoint."""
 from typing import Optional
 
+import torch
 from mmengine.logging import print_log
 from mmengine.runner.checkpoint import _load_checkpoint
 from mmrazor.models.algorithms import (
     SingleTeacherDistill as MMRazorSingleTeacherDistill,
 )
+from mmrazor.models.utils import add_prefix
 from torch import nn
 
 from dist_kd_mm.registry import MODELS
+
+from .teacher_acclimation import TeacherAcclimation
 
 # prefixes of a distillation checkpoint: the student and its teacher
 DISTILL_PREFIXES = ('architecture.', 'teacher.')
@@ -92,7 +96,8 @@ def load_teacher_checkpoint(teacher: nn.Module, filename: str,
 
 @MODELS.register_module()
 class SingleTeacherDistill(MMRazorSingleTeacherDistill):
-    """mmrazor's ``SingleTeacherDistill``, whose ``teacher_ckpt`` must fit.
+    """mmrazor's ``SingleTeacherDistill``, whose ``teacher_ckpt`` must fit,
+    with DIST+'s teacher acclimation as an option.
 
     mmrazor loads ``teacher_ckpt`` non-strictly, so a file whose keys do not
     fit the teacher (a distillation checkpoint, another architecture) loads
@@ -101,17 +106,26 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
     must come from the file (:func:`load_teacher_checkpoint`), or the run
     stops before training with an error that says what does not fit.
 
+    With ``teacher_acclimation``, named parts of the teacher (its last stage
+    and head) are trained online with DIST+'s acclimation loss against the
+    detached student, logged as ``teacher.loss_ta``; the student's losses
+    see a detached teacher (:class:`TeacherAcclimation`).
+
     Args:
         teacher_ckpt: the teacher's checkpoint (path or URL). Defaults to
             None.
         teacher_ckpt_strict: ``False`` loads what fits and warns, for
             partial loading on purpose. Defaults to True.
+        teacher_acclimation: None (a frozen teacher), or the options of
+            :class:`TeacherAcclimation` (``{}`` for its defaults). Defaults
+            to None.
         **kwargs: the arguments of mmrazor's ``SingleTeacherDistill``.
     """
 
     def __init__(self,
                  teacher_ckpt: Optional[str] = None,
                  teacher_ckpt_strict: bool = True,
+                 teacher_acclimation: Optional[dict] = None,
                  **kwargs) -> None:
         super().__init__(teacher_ckpt=None, **kwargs)
         self.teacher_ckpt = teacher_ckpt
@@ -119,3 +133,52 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
             load_teacher_checkpoint(self.teacher, teacher_ckpt,
                                     teacher_ckpt_strict)
             self.teacher._is_init = True  # init_weights must not overwrite
+        self.acclimation = None
+        if teacher_acclimation is not None:
+            if self.teacher_trainable or not self.student_trainable:
+                raise ValueError(
+                    'teacher_acclimation trains parts of the teacher against '
+                    'a training student: leave teacher_trainable False and '
+                    'student_trainable True')
+            self.acclimation = TeacherAcclimation(self.teacher,
+                                                  **teacher_acclimation)
+            self.acclimation.check_recorders(self.distiller)
+
+    @property
+    def acclimated_parts(self) -> tuple[str, ...]:
+        """Names of the teacher's trained submodules (none if frozen)."""
+        return self.acclimation.parts if self.acclimation else ()
+
+    def loss(self, batch_inputs: torch.Tensor, data_samples=None) -> dict:
+        """mmrazor's losses; with acclimation, the teacher's too."""
+        if self.acclimation is None:
+            return super().loss(batch_inputs, data_samples)
+        # teacher: a graph through the acclimated parts only; its records
+        # are then detached for the student's losses
+        self.distiller.set_deliveries_override(False)
+        with self.distiller.teacher_recorders, self.distiller.deliveries:
+            self.teacher(batch_inputs, data_samples, mode='loss')
+        logits_T = self.acclimation.detach_teacher_records(self.distiller)
+        # student: its task loss, as mmrazor's
+        self.distiller.set_deliveries_override(True)
+        losses = {}
+        with self.distiller.student_recorders, self.distiller.deliveries:
+            student_losses = self.student(batch_inputs, data_samples,
+                                          mode='loss')
+        if self.calculate_student_loss:
+            losses.update(add_prefix(student_losses, 'student'))
+        # the teacher's acclimation loss, against the detached student
+        losses['teacher.loss_ta'] = self.acclimation(
+            logits_T, self.distiller, data_samples)
+        # distillation losses on the detached teacher records
+        if not self.distillation_stopped:
+            losses.update(add_prefix(
+                self.distiller.compute_distill_losses(), 'distill'))
+        return losses
+
+    def train(self, mode: bool = True) -> None:
+        """mmrazor's modes; an acclimated teacher is in eval mode but for
+        its trained parts."""
+        super().train(mode)
+        if getattr(self, 'acclimation', None) is not None:
+            self.acclimation.set_modes(self.teacher, mode)

@@ -147,6 +147,11 @@ class StudentRoIDistill(SingleTeacherDistill):
                  student_rois: Optional[dict] = None,
                  teacher_stage: int = 0,
                  **kwargs) -> None:
+        if kwargs.get('teacher_acclimation') is not None:
+            raise ValueError(
+                'StudentRoIDistill: teacher_acclimation is for classifiers '
+                '(one label per image); RoI distillation has no acclimation '
+                'here (see docs/losses.md, DIST+)')
         try:
             super().__init__(**kwargs)
         except Exception:
