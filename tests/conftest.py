@@ -11,6 +11,7 @@ from helpers.datasets import (
     write_tiny_cityscapes,
     write_tiny_coco,
     write_tiny_imagefolder,
+    write_tiny_imagenet,
 )
 
 
@@ -19,6 +20,15 @@ def tiny_imagefolder(tmp_path_factory) -> str:
     """ImageNet-style folder: {train,val}/class_<k>/<i>.png, 3 classes."""
     root = str(tmp_path_factory.mktemp('tiny_imagefolder'))
     write_tiny_imagefolder(root)
+    return root
+
+
+@pytest.fixture(scope='session')
+def tiny_imagenet(tmp_path_factory) -> str:
+    """ImageNet layout (train/<wnid>/, flat val/, meta/*.txt): 3 of the 1000
+    classes, 4 train and 4 val images each, 64x64."""
+    root = str(tmp_path_factory.mktemp('tiny_imagenet'))
+    write_tiny_imagenet(root)
     return root
 
 

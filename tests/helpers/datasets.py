@@ -23,6 +23,39 @@ def write_class_images(folder: str, label: int, count: int,
         Image.fromarray(image).save(osp.join(folder, f'{index:03d}.png'))
 
 
+def write_tiny_imagenet(root: str, classes=(0, 1, 2), per_class: int = 4,
+                        size: int = 64) -> None:
+    """ImageNet's layout: train/<wnid>/<image>.JPEG, val/<image>.JPEG and
+    meta/{train,val}.txt ("<path> <class index>" lines, which mmpretrain's
+    ImageNet reads instead of scanning the 1000 class folders), images of a
+    few of the 1000 classes."""
+    rng = np.random.default_rng(0)
+    lines = {'train': [], 'val': []}
+    for label in classes:
+        wnid = f'n{label:08d}'
+        for split in ('train', 'val'):
+            folder = osp.join(root, split, wnid)
+            write_class_images(folder, label, per_class, rng, size)
+            for name in sorted(os.listdir(folder)):
+                jpeg = name.replace('.png', '.JPEG')
+                Image.open(osp.join(folder, name)).save(
+                    osp.join(folder, jpeg), format='JPEG')
+                os.remove(osp.join(folder, name))
+                if split == 'train':
+                    lines[split].append(f'{wnid}/{jpeg} {label}')
+                else:  # val/ is flat in ImageNet
+                    flat = f'{wnid}_{jpeg}'
+                    os.replace(osp.join(folder, jpeg),
+                               osp.join(root, 'val', flat))
+                    lines[split].append(f'{flat} {label}')
+            if split == 'val':
+                os.rmdir(folder)
+    os.makedirs(osp.join(root, 'meta'), exist_ok=True)
+    for split, entries in lines.items():
+        with open(osp.join(root, 'meta', f'{split}.txt'), 'w') as f:
+            f.write('\n'.join(entries) + '\n')
+
+
 CITYSCAPES_CITIES = {'train': ('aachen', 'bremen'), 'val': ('frankfurt', )}
 
 

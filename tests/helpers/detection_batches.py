@@ -12,8 +12,8 @@ from mmrazor.registry import MODELS as MMRAZOR_MODELS
 
 from . import REPO_ROOT
 
-DET_CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'distill', 'mmdet', 'dist')
-DET_CONFIGS = sorted(glob.glob(osp.join(DET_CONFIG_DIR, '*.py')))
+DET_CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'distill', 'mmdet')
+DET_CONFIGS = sorted(glob.glob(osp.join(DET_CONFIG_DIR, 'dist*', '*.py')))
 TEST_SCALE = (320, 256)  # instead of 1333x800: 160x128 images become 320x256
 
 

@@ -17,7 +17,7 @@ from . import REPO_ROOT
 
 CONFIGS = osp.join(REPO_ROOT, 'configs')
 SEG_CONFIGS = sorted(
-    glob.glob(osp.join(CONFIGS, 'distill', 'mmseg', 'dist', '*.py')))
+    glob.glob(osp.join(CONFIGS, 'distill', 'mmseg', 'dist*', '*.py')))
 TINY_CONFIG = osp.join(REPO_ROOT, 'tests', 'data', 'configs',
                        'dist_tiny-deeplabv3-r18_cityscapes.py')
 

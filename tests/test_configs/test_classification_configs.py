@@ -96,9 +96,16 @@ def test_distill_config_trains_one_iteration(path):
     assert distill_keys and 'student.loss' in log_vars
     for key, value in log_vars.items():
         assert np.isfinite(value), (key, value)
-    for key, value in model.teacher.state_dict().items():
-        if key in teacher_before:
-            assert torch.equal(value, teacher_before[key]), key
+    acclimated = tuple(f'{part}.' for part in model.acclimated_parts)
+    assert bool(acclimated) == osp.basename(path).startswith('dist-plus_')
+    teacher_changed = {
+        key for key, value in model.teacher.state_dict().items()
+        if key in teacher_before and not torch.equal(value,
+                                                      teacher_before[key])
+    }
+    assert all(key.startswith(acclimated) for key in teacher_changed)
+    for part in acclimated:  # DIST+: the acclimated parts are trained
+        assert any(key.startswith(part) for key in teacher_changed), part
     changed = [
         k for k, v in model.architecture.state_dict().items()
         if k in student_before and not torch.equal(v, student_before[k])
@@ -131,10 +138,13 @@ def test_distill_configs_follow_the_paper():
             loss = losses.get('loss_dist') or losses.loss_cmkd
             assert loss.type == ('dist_kd_mm.CMKDLoss' if 'cmkd_' in path
                                  else 'dist_kd_mm.DISTLoss'), path
-            assert len(losses) == 1, path
             tau = 4.0 if 'cifar100' in path else 1.0
             assert (loss.tau, loss.loss_weight) == (tau, 2.0), path
             assert cfg.model.architecture.head.loss.loss_weight == 1.0
+            if osp.basename(path).startswith('dist-plus_'):
+                check_dist_plus(cfg, losses)
+            else:
+                assert len(losses) == 1, path
         if 'in1k' in path:
             optimizer = cfg.optim_wrapper.optimizer
             assert (optimizer.lr, optimizer.momentum, optimizer.nesterov,
@@ -148,6 +158,27 @@ def test_distill_configs_follow_the_paper():
             assert cfg.param_scheduler.milestones == [150, 180, 210]
             assert cfg.train_cfg.max_epochs == 240
             assert cfg.train_dataloader.batch_size == 64
+
+
+def check_dist_plus(cfg, losses):
+    """DIST+ on ImageNet and CIFAR-100: channel 1, spatial 1 through a 1x1
+    connector, and the acclimated teacher's parts at a learning rate that
+    paramwise_cfg sets."""
+    assert set(losses) == {'loss_dist', 'loss_feature'}
+    feature = losses.loss_feature
+    assert (feature.type, feature.channel_weight, feature.spatial_weight,
+            feature.loss_weight) == ('dist_kd_mm.DISTFeatureLoss', 1.0, 1.0,
+                                     1.0)
+    connector = cfg.model.distiller.connectors.feature_s
+    assert (connector.type, connector.kernel_size) == ('ConvModuleConnector',
+                                                       1)
+    mapping = cfg.model.distiller.loss_forward_mappings.loss_feature
+    assert mapping.preds_S.connector == 'feature_s'
+    acclimation = cfg.model.teacher_acclimation
+    assert acclimation.parts[-1] == 'head'
+    assert acclimation.loss.type == 'dist_kd_mm.AcclimationLoss'
+    keys = cfg.optim_wrapper.paramwise_cfg.custom_keys
+    assert set(keys) == {f'teacher.{part}' for part in acclimation.parts}
 
 
 def test_digits_demo_configs():

@@ -12,6 +12,8 @@ from helpers.detection_batches import DET_CONFIGS, build_distiller, coco_batch
 PAPER_SETTINGS = {  # config name prefix: the paper's learning rate
     'dist_roi-logits_': 0.02,
     'dist_cls-logits_': 0.01,
+    'dist-plus_roi-logits_': 0.02,
+    'dist-plus_cls-logits_': 0.01,
 }
 
 
@@ -39,6 +41,13 @@ def test_detection_config_trains_one_iteration(path, tiny_coco):
                     loss.loss_weight, loss.tau) == (1.0, 1.0, 1.0, 1.0)
     mimic = [k for k in losses_cfg if k.startswith('loss_mimic')]
     assert len(mimic) == (5 if '_mimic_' in name else 0)
+    feature = [k for k in losses_cfg if k.startswith('loss_feature')]
+    assert len(feature) == (5 if name.startswith('dist-plus_') else 0)
+    for key in feature:  # DIST+ on COCO: every weight 1
+        loss = losses_cfg[key]
+        assert (loss.type, loss.channel_weight, loss.spatial_weight,
+                loss.loss_weight) == ('dist_kd_mm.DISTFeatureLoss', 1.0,
+                                      1.0, 1.0)
 
     teacher_before = {k: v.clone() for k, v in model.teacher.state_dict(
     ).items() if v.is_floating_point()}
@@ -57,7 +66,7 @@ def test_detection_config_trains_one_iteration(path, tiny_coco):
     for key, value in model.teacher.state_dict().items():
         if key in teacher_before:
             assert torch.equal(value, teacher_before[key]), key
-    if mimic:  # the 1x1 connectors belong to the trained parameters
+    if mimic or feature:  # the 1x1 connectors are trained parameters
         connector = model.distiller.connectors['fpn0']
         assert all(p.requires_grad for p in connector.parameters())
 

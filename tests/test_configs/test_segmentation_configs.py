@@ -32,6 +32,12 @@ def test_segmentation_config_trains_one_iteration(path, tiny_cityscapes):
     losses = cfg.model.distiller.distill_losses
     assert (losses.loss_dist.loss_weight, losses.loss_dist_aux.loss_weight,
             losses.loss_dist.tau) == (1.0, 0.4, 1.0)
+    dist_plus = osp.basename(path).startswith('dist-plus_')
+    assert ('loss_feature' in losses) == dist_plus
+    if dist_plus:  # DIST+ on Cityscapes: every weight 1
+        feature = losses.loss_feature
+        assert (feature.channel_weight, feature.spatial_weight,
+                feature.loss_weight) == (1.0, 1.0, 1.0)
     teacher_before = {k: v.clone() for k, v in model.teacher.state_dict(
     ).items() if v.is_floating_point()}
     optim_wrapper = OptimWrapper(torch.optim.SGD(
@@ -42,7 +48,8 @@ def test_segmentation_config_trains_one_iteration(path, tiny_cityscapes):
     values = {k: float(torch.as_tensor(v).detach())
               for k, v in log_vars.items()}
     for key in ('distill.loss_dist', 'distill.loss_dist_aux',
-                'student.decode.loss_ce'):
+                'student.decode.loss_ce') + (
+                    ('distill.loss_feature', ) if dist_plus else ()):
         assert np.isfinite(values[key]) and values[key] > 0, (key, values)
     assert values['distill.loss_dist_aux'] < values['distill.loss_dist']
     for key, value in model.teacher.state_dict().items():

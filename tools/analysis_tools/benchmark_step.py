@@ -17,7 +17,9 @@ models (no checkpoints), preprocesses one batch, and times (median of
   detectors, ``mode='tensor'`` otherwise),
 
 and prints ``distill / (student + teacher)``: what the recorders and the
-distillation losses add on top of the two networks. For the RoI-logits
+distillation losses add on top of the two networks. For the DIST+ case
+(feature relations and teacher acclimation) it also times the same step with
+``teacher_acclimation=None``: what acclimation adds. For the RoI-logits
 configs (``StudentRoIDistill``) it also times the teacher's RoI pass alone:
 its first box head on the student's sampled RoIs (given the teacher's
 features), the part of the step that a plain teacher inference does not
@@ -42,6 +44,10 @@ CASES = {
         config='configs/distill/mmpretrain/dist/'
         'dist_logits_resnet34_resnet18_8xb32_in1k.py',
         batch=8, size=(112, 112)),
+    'classification DIST+ R34->R18, 8x3x112x112': dict(
+        config='configs/distill/mmpretrain/dist-plus/'
+        'dist-plus_resnet34_resnet18_8xb32_in1k.py',
+        batch=8, size=(112, 112)),
     'detection CascadeMask X101->Faster R50, 2x3x320x320': dict(
         config='configs/distill/mmdet/dist/dist_roi-logits_cascade-mask-'
         'rcnn_x101-64x4d_faster-rcnn_r50_2x_coco.py',
@@ -61,10 +67,11 @@ CASES = {
 }
 
 
-def build(config: str, size: tuple):
+def build(config: str, size: tuple, **options):
     from mmrazor.registry import MODELS
     cfg = Config.fromfile(osp.join(REPO_ROOT, config))
     model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.update(options)
     model_cfg.teacher_ckpt = None
     if 'pretrained' in model_cfg.architecture:
         model_cfg.architecture.pretrained = None
@@ -127,23 +134,36 @@ def timed(function) -> float:
     return time.perf_counter() - start
 
 
-def benchmark(config: str, batch: int, size: tuple, repeats: int) -> dict:
-    model = build(config, size)
-    model.train()
-    data = make_batch(model, batch, size, config.split('/')[2])
-    student = model.architecture
+def trainer(model):
+    """A step of ``model``: parse its losses, backward, SGD on everything
+    that has ``requires_grad`` (student, connectors, acclimated parts)."""
     optim_wrapper = OptimWrapper(torch.optim.SGD(
-        [p for p in student.parameters() if p.requires_grad], lr=1e-4))
+        [p for p in model.parameters() if p.requires_grad], lr=1e-4))
 
     def step(losses):
         loss, _ = model.parse_losses(losses)
         optim_wrapper.update_params(loss)
 
+    return step
+
+
+def benchmark(config: str, batch: int, size: tuple, repeats: int) -> dict:
+    model = build(config, size)
+    model.train()
+    data = make_batch(model, batch, size, config.split('/')[2])
+    student = model.architecture
+    step, student_step = trainer(model), trainer(student)
     steps = {
         'distill': lambda: step(model(**data, mode='loss')),
-        'student': lambda: step(student(**data, mode='loss')),
+        'student': lambda: student_step(student(**data, mode='loss')),
         'teacher': lambda: _teacher_inference(model, data),
     }
+    if getattr(model, 'acclimation', None) is not None:  # DIST+
+        frozen = build(config, size, teacher_acclimation=None)
+        frozen.train()
+        frozen_step = trainer(frozen)
+        steps['without acclimation'] = lambda: frozen_step(
+            frozen(**data, mode='loss'))
     for run in steps.values():  # warm-up
         run()
     if hasattr(model, 'teacher_roi_forward'):  # StudentRoIDistill
@@ -201,6 +221,12 @@ def main() -> None:
         print(f'{label:<52}{result["distill"]:>10.3f}'
               f'{result["student"]:>10.3f}{result["teacher"]:>10.3f}'
               f'{ratio:>8.3f}{roi_text:>11}', flush=True)
+        frozen = result.get('without acclimation')
+        if frozen is not None:
+            extra = result['distill'] - frozen
+            print(f'{"  the same step without acclimation":<52}'
+                  f'{frozen:>10.3f}   acclimation adds {extra:.3f} s '
+                  f'({extra / frozen:+.1%})', flush=True)
     print('ratio = distill step / (student step + teacher inference); '
           'target <= 1.1. RoI pass: the teacher\'s first box head on the '
           'student\'s RoIs (part of the distill step)')

@@ -3,7 +3,7 @@
 # FPN outputs, each student level through a learnable 1x1 conv.
 _base_ = [
     './dist_roi-logits_cascade-mask-rcnn_x101-64x4d_faster-rcnn_r50_2x_coco.py',  # noqa: E501
-    '../_base_/fpn_mimic.py',
+    '../_base_/fpn_features.py',
 ]
 
 model = dict(distiller=_base_.mimic_distiller)
