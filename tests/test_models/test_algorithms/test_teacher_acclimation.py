@@ -142,7 +142,7 @@ def test_mixed_labels_use_the_largest_score():
     (dict(parts='head'), ValueError, 'non-empty list'),
     (dict(lr=0.1), KeyError, r"unknown keys \['lr'\]"),
     (dict(teacher_recorder='logits'), KeyError,
-     r"teacher_recorder='logits'.*\['fc', 'layer4'\]"),
+     r"teacher_recorder='logits'.*\['fc', 'feature'\]"),
 ])
 def test_bad_options_are_named(options, error, match):
     with pytest.raises(error, match=match):
@@ -153,10 +153,10 @@ def test_a_record_before_the_parts_and_a_trainable_teacher_are_refused():
     with pytest.raises(ValueError, match='teacher_trainable'):
         build(teacher_trainable=True)
     model = build(teacher_acclimation=dict(parts=('head', ),
-                                           teacher_recorder='layer4',
-                                           student_recorder='layer4'))
+                                           teacher_recorder='feature',
+                                           student_recorder='feature'))
     model.train()
-    with pytest.raises(RuntimeError, match="'layer4'.*does not depend"):
+    with pytest.raises(RuntimeError, match="'feature'.*does not depend"):
         losses_of(model, batch())
 
 
