@@ -32,7 +32,8 @@ def stratified_split(labels: np.ndarray, val_fraction: float,
 def export_digits(root: str,
                   val_fraction: float = 0.2,
                   seed: int = 0,
-                  limit: Optional[int] = None) -> dict[str, int]:
+                  limit: Optional[int] = None,
+                  train_per_class: Optional[int] = None) -> dict[str, int]:
     """Write the digits to ``root`` and return the image count per split.
 
     Args:
@@ -40,6 +41,9 @@ def export_digits(root: str,
         val_fraction: share of each class that goes to ``val``.
         seed: seed of the split (the split is fixed for a given seed).
         limit: keep only the first ``limit`` images (for quick runs).
+        train_per_class: keep only this many training images of each class
+            (a fixed, stratified low-data subset of the training split; the
+            validation split is unchanged). Defaults to all.
 
     Pixel values 0..16 are scaled to 0..255 (8-bit grey PNG).
     """
@@ -49,6 +53,12 @@ def export_digits(root: str,
     if limit is not None:
         images, labels = images[:limit], labels[:limit]
     train, val = stratified_split(labels, val_fraction, seed)
+    if train_per_class is not None:
+        rng = np.random.default_rng(seed)
+        train = np.sort(np.concatenate([
+            rng.permutation(train[labels[train] == label])[:train_per_class]
+            for label in np.unique(labels)
+        ]))
     pixels = np.clip(np.rint(images * (255.0 / 16.0)), 0, 255).astype(np.uint8)
     for split, indices in (('train', train), ('val', val)):
         for index in indices:
@@ -64,8 +74,10 @@ def main() -> None:
     parser.add_argument('root', nargs='?', default='data/digits')
     parser.add_argument('--val-fraction', type=float, default=0.2)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--train-per-class', type=int, default=None)
     args = parser.parse_args()
-    counts = export_digits(args.root, args.val_fraction, args.seed)
+    counts = export_digits(args.root, args.val_fraction, args.seed,
+                           train_per_class=args.train_per_class)
     print(f'{counts["train"]} train and {counts["val"]} val images '
           f'written to {args.root}')
 
