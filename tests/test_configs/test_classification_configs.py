@@ -182,21 +182,28 @@ def check_dist_plus(cfg, losses):
 
 
 def test_digits_demo_configs():
-    for method in ('dist', 'kd'):
+    for method in ('dist', 'kd', 'cmkd', 'dist-plus'):
+        prefix = method if method == 'dist-plus' else f'{method}_logits'
         cfg = Config.fromfile(
             osp.join(CONFIGS, 'distill', 'mmpretrain', method,
-                     f'{method}_logits_resnet20_resnet8-w4_1xb64_digits.py'))
+                     f'{prefix}_resnet20_resnet8-w2_1xb64_digits.py'))
         losses = cfg.model.distiller.distill_losses
-        if method == 'dist':
-            assert (losses.loss_dist.tau, losses.loss_dist.loss_weight) == (
-                1.0, 2.0)
-        else:
+        if method == 'kd':
             assert losses.loss_kl.tau == 4
             assert cfg.model.architecture.head.loss.loss_weight == 0.9
-        assert cfg.model.architecture.backbone.in_channels == 1
+        else:
+            loss = losses.get('loss_dist') or losses.loss_cmkd
+            assert (loss.tau, loss.loss_weight) == (1.0, 2.0)
+        if method == 'dist-plus':
+            check_dist_plus(cfg, losses)
+        backbone = cfg.model.architecture.backbone
+        assert (backbone.depth, backbone.base_channels,
+                backbone.in_channels) == (8, 2, 1)
         assert cfg.model.teacher.cfg_path.endswith('resnet20_1xb64_digits.py')
         assert cfg.model.teacher_ckpt == \
-            'work_dirs/resnet20_1xb64_digits/epoch_30.pth'
+            'work_dirs/resnet20_1xb64_digits/epoch_100.pth'
+        assert (cfg.train_cfg.max_epochs, cfg.train_cfg.val_interval) == (
+            100, 10)
 
 
 DIST_R34_R18 = osp.join(CONFIGS, 'distill', 'mmpretrain', 'dist',

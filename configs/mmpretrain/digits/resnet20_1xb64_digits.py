@@ -1,6 +1,6 @@
 # Digits (8x8 grey, 10 classes) with a CIFAR ResNet-20 (0.27M parameters):
 # the teacher of the digits demo (`make demo`).
-_base_ = ['./_base_/digits_1xb64_30e.py']
+_base_ = ['./_base_/digits_1xb64_100e.py']
 
 custom_imports = dict(imports=['dist_kd_mm'], allow_failed_imports=False)
 

@@ -108,7 +108,9 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
 
     With ``teacher_acclimation``, named parts of the teacher (its last stage
     and head) are trained online with DIST+'s acclimation loss against the
-    detached student, logged as ``teacher.loss_ta``; the student's losses
+    detached student, logged as ``teacher.loss_ta`` (with the teacher's own
+    task loss, ``teacher.loss_task``, unless its weight is 0); the student's
+    losses
     see a detached teacher (:class:`TeacherAcclimation`).
 
     Args:
@@ -157,7 +159,8 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
         # are then detached for the student's losses
         self.distiller.set_deliveries_override(False)
         with self.distiller.teacher_recorders, self.distiller.deliveries:
-            self.teacher(batch_inputs, data_samples, mode='loss')
+            teacher_losses = self.teacher(batch_inputs, data_samples,
+                                          mode='loss')
         logits_T = self.acclimation.detach_teacher_records(self.distiller)
         # student: its task loss, as mmrazor's
         self.distiller.set_deliveries_override(True)
@@ -167,9 +170,11 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
                                           mode='loss')
         if self.calculate_student_loss:
             losses.update(add_prefix(student_losses, 'student'))
-        # the teacher's acclimation loss, against the detached student
-        losses['teacher.loss_ta'] = self.acclimation(
-            logits_T, self.distiller, data_samples)
+        # the teacher's acclimation loss against the detached student, and
+        # its own task loss
+        losses.update(add_prefix(self.acclimation(
+            logits_T, teacher_losses, self.distiller, data_samples),
+            'teacher'))
         # distillation losses on the detached teacher records
         if not self.distillation_stopped:
             losses.update(add_prefix(

@@ -15,6 +15,7 @@ DEFAULTS = dict(
     teacher_recorder='fc',
     student_recorder='fc',
     norm_eval=True,
+    task_loss_weight=1.0,
 )
 
 
@@ -72,6 +73,10 @@ class TeacherAcclimation(nn.Module):
             Defaults to ``'fc'``.
         norm_eval: keep the parts' norm layers in eval mode (running
             statistics fixed, affine parameters trained). Defaults to True.
+        task_loss_weight: weight of the teacher's own task loss (its
+            ``mode='loss'`` losses, e.g. CE), which keeps the trained parts
+            accurate; 0 trains them with the acclimation loss alone.
+            Defaults to 1.0.
     """
 
     def __init__(self, teacher: nn.Module, **options) -> None:
@@ -98,6 +103,7 @@ class TeacherAcclimation(nn.Module):
         self.teacher_recorder = options['teacher_recorder']
         self.student_recorder = options['student_recorder']
         self.norm_eval = bool(options['norm_eval'])
+        self.task_loss_weight = float(options['task_loss_weight'])
         self.loss = MODELS.build(options['loss'])
         self._modules_of = [modules[name] for name in self.parts]
         for module in self._modules_of:
@@ -153,11 +159,20 @@ class TeacherAcclimation(nn.Module):
             recorder._data_buffer = [detached(d) for d in recorder.data_buffer]
         return logits
 
-    def forward(self, logits_T: Tensor, distiller: nn.Module,
-                data_samples: Optional[Sequence]) -> Tensor:
-        """``L_ta`` of the teacher's ``logits_T`` against the student's
-        recorded logits."""
+    def forward(self, logits_T: Tensor, teacher_losses: dict,
+                distiller: nn.Module,
+                data_samples: Optional[Sequence]) -> dict:
+        """The teacher's losses: ``loss_ta`` (the acclimation loss of its
+        ``logits_T`` against the student's recorded logits) and its own task
+        losses times ``task_loss_weight`` (if not 0)."""
         logits_S = distiller.student_recorders.recorders[
             self.student_recorder].get_record_data()
-        return self.loss(logits_T, logits_S,
-                         targets_of(data_samples).to(logits_T.device))
+        losses = {'loss_ta': self.loss(
+            logits_T, logits_S, targets_of(data_samples).to(logits_T.device))}
+        if self.task_loss_weight:
+            losses.update({
+                f'{key}_task' if key == 'loss' else key:
+                self.task_loss_weight * value
+                for key, value in teacher_losses.items() if 'loss' in key
+            })
+        return losses

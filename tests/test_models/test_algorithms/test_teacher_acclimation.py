@@ -79,7 +79,8 @@ def test_gradients_do_not_cross_between_teacher_and_student():
     model.train()
     losses = losses_of(model, batch())
     assert set(losses) == {'student.loss', 'teacher.loss_ta',
-                           'distill.loss_dist', 'distill.loss_feature'}
+                           'teacher.loss_task', 'distill.loss_dist',
+                           'distill.loss_feature'}
     from_acclimation = grads(model, losses, ('teacher.', ))
     assert from_acclimation and all(k.startswith(PARTS)
                                     for k in from_acclimation)
@@ -104,6 +105,22 @@ def test_the_teacher_learning_rate_comes_from_paramwise_cfg():
         if trained:
             expected = 0.1 * base if name.startswith(PARTS) else base
             assert lr_of[id(param)] == pytest.approx(expected), name
+
+
+def test_the_teacher_task_loss_is_its_cross_entropy_or_off():
+    model = build()
+    model.train()
+    data = batch()
+    losses = losses_of(model, data)
+    logits = model.distiller.teacher_recorders.recorders['fc'].data_buffer[0]
+    labels = torch.tensor([0, 1, 2, 0])
+    expected = torch.nn.functional.cross_entropy(logits, labels)
+    assert losses['teacher.loss_task'].item() == pytest.approx(
+        expected.item(), rel=1e-5)
+    model = build(teacher_acclimation=dict(task_loss_weight=0.0))
+    model.train()
+    losses = losses_of(model, batch())
+    assert 'teacher.loss_task' not in losses and 'teacher.loss_ta' in losses
 
 
 def test_modes_frozen_rest_in_eval_and_parts_in_train():

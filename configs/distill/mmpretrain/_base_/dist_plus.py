@@ -9,7 +9,9 @@
 # head. This project's choices (the paper leaves them open): the last
 # stage's output as the feature (ResNet-34 -> ResNet-18: 512 -> 512
 # channels), the teacher's learning rate at 0.1 x the student's, its
-# BatchNorm statistics frozen, tau 1 in the acclimation loss.
+# BatchNorm statistics frozen, tau 1 in the acclimation loss, and the
+# teacher's own CE next to it (weight 1: without it the digits demo's
+# acclimated teacher fell from 89% to 26% top-1, docs/losses.md).
 _base_ = '../../_base_/dist_plus_feature.py'
 
 teacher_acclimation = dict(
@@ -17,7 +19,8 @@ teacher_acclimation = dict(
     loss=dict(type='dist_kd_mm.AcclimationLoss', tau=1.0, loss_weight=1.0),
     teacher_recorder='fc',
     student_recorder='fc',
-    norm_eval=True)
+    norm_eval=True,
+    task_loss_weight=1.0)
 acclimation_paramwise_cfg = dict(
     custom_keys={
         'teacher.backbone.layer4': dict(lr_mult=0.1),

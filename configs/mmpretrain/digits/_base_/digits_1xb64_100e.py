@@ -1,6 +1,7 @@
 # scikit-learn's handwritten digits (8x8 grey, 10 classes) as an image folder
-# (tools/dataset_converters/export_digits.py writes it), batch 64 on one
-# device, SGD lr 0.1 with cosine decay over 30 epochs. Used by `make demo`.
+# (tools/dataset_converters/export_digits.py writes it; `make demo` keeps 10
+# training images per class), batch 64 on one device, SGD lr 0.1 with cosine
+# decay over 100 epochs, validation every 10. Used by `make demo`.
 default_scope = 'mmpretrain'
 
 data_root = 'data/digits'
@@ -38,18 +39,18 @@ digits_data_preprocessor = dict(
     mean=[85.0],
     std=[100.0])
 
-train_cfg = dict(by_epoch=True, max_epochs=30, val_interval=1)
+train_cfg = dict(by_epoch=True, max_epochs=100, val_interval=10)
 val_cfg = dict()
 test_cfg = dict()
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4))
-param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=30)
+param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=100)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50),
+    logger=dict(type='LoggerHook', interval=10),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=30, max_keep_ckpts=1),
+    checkpoint=dict(type='CheckpointHook', interval=100, max_keep_ckpts=1),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'))

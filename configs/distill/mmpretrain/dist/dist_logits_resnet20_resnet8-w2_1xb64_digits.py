@@ -3,13 +3,13 @@
 # (configs/mmpretrain/digits/resnet20_1xb64_digits.py); `make demo` trains it
 # first and passes its checkpoint.
 _base_ = [
-    '../../../mmpretrain/digits/resnet8-w4_1xb64_digits.py',
+    '../../../mmpretrain/digits/resnet8-w2_1xb64_digits.py',
     '../_base_/dist_logits.py',
 ]
 
 custom_imports = dict(imports=['dist_kd_mm'], allow_failed_imports=False)
 
-teacher_ckpt = 'work_dirs/resnet20_1xb64_digits/epoch_30.pth'
+teacher_ckpt = 'work_dirs/resnet20_1xb64_digits/epoch_100.pth'
 
 model = dict(
     _delete_=True,
