@@ -61,29 +61,36 @@ def student_methods() -> list[Method]:
 
 
 def plot(rows: list, path: str) -> None:
-    """Student top-1 (mean, std bars) against teacher top-1 per method."""
+    """Student top-1 (mean, std bars) against teacher top-1 per method; all
+    of it on the left, the range above the student alone on the right."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    figure, axis = plt.subplots(figsize=(7.5, 5), dpi=110)
+    figure, panels = plt.subplots(1, 2, figsize=(12, 5), dpi=110)
     methods = [name for name in rows[0]['students']]
     teacher_x = [row['teacher_mean'] for row in rows]
-    for name in methods:
-        means = [row['students'][name]['mean'] for row in rows]
-        stds = [row['students'][name]['std'] for row in rows]
-        axis.errorbar(teacher_x, means, yerr=stds, marker='o', capsize=3,
-                      label=name)
     alone = rows[0]['student_alone']
-    axis.axhline(alone['mean'], color='grey', linestyle='--',
-                 label='student alone')
-    axis.set_xlabel('teacher top-1 (%), mean over seeds')
-    axis.set_ylabel('student top-1 (%), mean +- std over seeds')
-    axis.grid(alpha=0.3)
-    axis.legend(fontsize=8)
-    axis.set_title('digits, 10 labelled images per class: narrow ResNet-8 '
-                   'student\nfrom ResNet-20 teachers trained on more data',
-                   fontsize=10)
+    top = max(row['students'][name]['mean'] + row['students'][name]['std']
+              for row in rows for name in methods)
+    for panel in panels:
+        for name in methods:
+            means = [row['students'][name]['mean'] for row in rows]
+            stds = [row['students'][name]['std'] for row in rows]
+            panel.errorbar(teacher_x, means, yerr=stds, marker='o',
+                           capsize=3, label=name)
+        panel.axhline(alone['mean'], color='grey', linestyle='--',
+                      label='student alone')
+        panel.set_xlabel('teacher top-1 (%), mean over seeds')
+        panel.set_ylabel('student top-1 (%), mean +- std over seeds')
+        panel.grid(alpha=0.3)
+    panels[1].set_ylim(alone['mean'] - alone['std'] - 2, top + 1)
+    panels[0].set_title('all runs')
+    panels[1].set_title('zoom: above the student alone')
+    panels[0].legend(fontsize=8)
+    figure.suptitle('digits, 10 labelled images per class: narrow ResNet-8 '
+                    'student from ResNet-20 teachers trained on more data',
+                    fontsize=10)
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
@@ -117,8 +124,16 @@ def main() -> None:
     parser.add_argument('--jobs', type=int, default=2)
     parser.add_argument('--limit', type=int, default=None,
                         help='use only the first N digits (tests)')
+    parser.add_argument('--plot-only', action='store_true',
+                        help='redraw the plot from the results.json of '
+                        'the work dir')
     args = parser.parse_args()
     work_dir = osp.abspath(args.work_dir)
+    if args.plot_only:
+        with open(osp.join(work_dir, 'results.json')) as f:
+            plot(json.load(f)['rows'],
+                 osp.join(work_dir, 'stronger_teacher.png'))
+        return
     seeds = list(args.seeds)
     threads = max(1, (os.cpu_count() or 1) // args.jobs)
     data = {}
