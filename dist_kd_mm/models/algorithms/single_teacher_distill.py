@@ -110,8 +110,7 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
     and head) are trained online with DIST+'s acclimation loss against the
     detached student, logged as ``teacher.loss_ta`` (with the teacher's own
     task loss, ``teacher.loss_task``, unless its weight is 0); the student's
-    losses
-    see a detached teacher (:class:`TeacherAcclimation`).
+    losses see a detached teacher (:class:`TeacherAcclimation`).
 
     Args:
         teacher_ckpt: the teacher's checkpoint (path or URL). Defaults to
