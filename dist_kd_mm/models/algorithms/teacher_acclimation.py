@@ -115,7 +115,7 @@ class TeacherAcclimation(nn.Module):
             f'teacher_acclimation: training {names} ({count} parameters) '
             f'with {type(self.loss).__name__}; their learning rate is the '
             "student's unless paramwise_cfg.custom_keys sets an lr_mult for "
-            "'teacher.<part>'", logger='current')
+            "'teacher.'", logger='current')
 
     def check_recorders(self, distiller: nn.Module) -> None:
         """Raise unless the distiller records the logits named."""

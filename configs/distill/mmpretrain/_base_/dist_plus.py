@@ -21,8 +21,7 @@ teacher_acclimation = dict(
     student_recorder='fc',
     norm_eval=True,
     task_loss_weight=1.0)
-acclimation_paramwise_cfg = dict(
-    custom_keys={
-        'teacher.backbone.layer4': dict(lr_mult=0.1),
-        'teacher.head': dict(lr_mult=0.1),
-    })
+# Only the acclimated parts of the teacher have requires_grad (the frozen
+# rest is left out of the optimizer), so one key sets the learning rate of
+# whichever parts a leaf names.
+acclimation_paramwise_cfg = dict(custom_keys={'teacher.': dict(lr_mult=0.1)})

@@ -7,7 +7,6 @@ _base_ = [
     '../_base_/dist_plus.py',
 ]
 
-acclimated = ('backbone.stages.2', 'head')
 feature = dict(feature=dict(type='ModuleOutputs', source='backbone.stages.2'))
 model = dict(
     distiller=dict(
@@ -19,10 +18,7 @@ model = dict(
                 _base_.dist_plus_distiller.connectors.feature_s,
                 in_channel=8,
                 out_channel=64))),
-    teacher_acclimation=dict(_base_.teacher_acclimation, parts=acclimated))
-optim_wrapper = dict(
-    paramwise_cfg=dict(
-        custom_keys={
-            f'teacher.{part}': dict(lr_mult=0.1)
-            for part in acclimated
-        }))
+    teacher_acclimation=dict(
+        _base_.teacher_acclimation,
+        parts=('backbone.stages.2', 'head')))
+optim_wrapper = dict(paramwise_cfg=_base_.acclimation_paramwise_cfg)

@@ -7,7 +7,6 @@ _base_ = [
     '../_base_/dist_plus.py',
 ]
 
-acclimated = ('backbone.stages.2', 'backbone.final_norm', 'head')
 feature = dict(feature=dict(type='ModuleOutputs', source='backbone'))
 model = dict(
     distiller=dict(
@@ -28,10 +27,7 @@ model = dict(
                     connector='feature_s'),
                 preds_T=dict(
                     from_student=False, recorder='feature', data_idx=0)))),
-    teacher_acclimation=dict(_base_.teacher_acclimation, parts=acclimated))
-optim_wrapper = dict(
-    paramwise_cfg=dict(
-        custom_keys={
-            f'teacher.{part}': dict(lr_mult=0.1)
-            for part in acclimated
-        }))
+    teacher_acclimation=dict(
+        _base_.teacher_acclimation,
+        parts=('backbone.stages.2', 'backbone.final_norm', 'head')))
+optim_wrapper = dict(paramwise_cfg=_base_.acclimation_paramwise_cfg)
