@@ -1,4 +1,4 @@
 """Runner extensions (hooks) of dist_kd_mm."""
-from .hooks import LeanCheckpointHook
+from .hooks import DistillLossWarmupHook, LeanCheckpointHook
 
-__all__ = ['LeanCheckpointHook']
+__all__ = ['DistillLossWarmupHook', 'LeanCheckpointHook']

@@ -1,10 +1,18 @@
 """Models of dist_kd_mm (registered in :data:`dist_kd_mm.registry.MODELS`)."""
 from .algorithms import SingleTeacherDistill, StudentRoIDistill
-from .backbones import CIFARResNet, MobileNetV1, WideResNet
+from .backbones import (
+                        CIFARMobileNetV2,
+                        CIFARResNet,
+                        CIFARShuffleNetV1,
+                        CIFARShuffleNetV2,
+                        MobileNetV1,
+                        WideResNet,
+)
 from .losses import AcclimationLoss, CMKDLoss, DISTFeatureLoss, DISTLoss
 
 __all__ = [
-    'AcclimationLoss', 'CIFARResNet', 'CMKDLoss', 'DISTFeatureLoss',
+    'AcclimationLoss', 'CIFARMobileNetV2', 'CIFARResNet',
+    'CIFARShuffleNetV1', 'CIFARShuffleNetV2', 'CMKDLoss', 'DISTFeatureLoss',
     'DISTLoss', 'MobileNetV1', 'SingleTeacherDistill', 'StudentRoIDistill',
     'WideResNet'
 ]
