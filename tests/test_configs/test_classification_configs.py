@@ -125,39 +125,77 @@ def test_plain_config_trains_one_iteration(path):
     assert np.isfinite(log_vars['loss'])
 
 
+# CIFAR-100 students trained at lr 0.01 in the paper (and CRD, DKD)
+MOBILE_STUDENTS = ('_mobilenet-v2_', '_shufflenet-v1_', '_shufflenet-v2_')
+# DKD's published beta per CIFAR-100 pair (8 where it sets none)
+DKD_BETA = {'resnet56_resnet20': 2.0, 'wrn-40-2_wrn-40-1': 6.0}
+
+
 def test_distill_configs_follow_the_paper():
     for path in DISTILL_CONFIGS:
         if path.endswith('_digits.py'):
             continue  # the demo's own recipe, tested below
         cfg = Config.fromfile(path)
+        name = osp.basename(path)
         losses = cfg.model.distiller.distill_losses
-        if osp.basename(path).startswith('kd_'):
-            assert losses.loss_kl.tau == 4 and losses.loss_kl.loss_weight == 1
-            assert cfg.model.architecture.head.loss.loss_weight == 0.9
+        cifar = 'cifar100' in name
+        if name.startswith('kd_'):
+            ce, kd = (0.1, 0.9) if cifar else (0.9, 1.0)  # CRD's; DIST's
+            assert (losses.loss_kl.tau, losses.loss_kl.loss_weight) == (4, kd)
+            assert cfg.model.architecture.head.loss.loss_weight == ce, path
+        elif name.startswith('dkd_'):
+            check_dkd(cfg, name)
         else:
             loss = losses.get('loss_dist') or losses.loss_cmkd
             assert loss.type == ('dist_kd_mm.CMKDLoss' if 'cmkd_' in path
                                  else 'dist_kd_mm.DISTLoss'), path
-            tau = 4.0 if 'cifar100' in path else 1.0
+            tau = 4.0 if cifar else 1.0
             assert (loss.tau, loss.loss_weight) == (tau, 2.0), path
             assert cfg.model.architecture.head.loss.loss_weight == 1.0
-            if osp.basename(path).startswith('dist-plus_'):
+            if name.startswith('dist-plus_'):
                 check_dist_plus(cfg, losses)
             else:
                 assert len(losses) == 1, path
-        if 'in1k' in path:
-            optimizer = cfg.optim_wrapper.optimizer
+        optimizer = cfg.optim_wrapper.optimizer
+        if '8xb32_in1k' in name:  # B1
             assert (optimizer.lr, optimizer.momentum, optimizer.nesterov,
                     optimizer.weight_decay) == (0.1, 0.9, True, 1e-4)
             assert cfg.param_scheduler.milestones == [30, 60, 90]
             assert cfg.train_cfg.max_epochs == 100
             assert cfg.train_dataloader.batch_size == 32
-        else:
-            optimizer = cfg.optim_wrapper.optimizer
-            assert (optimizer.lr, optimizer.weight_decay) == (0.05, 5e-4)
+        elif cifar:
+            lr = 0.01 if any(s in name for s in MOBILE_STUDENTS) else 0.05
+            assert (optimizer.lr, optimizer.weight_decay) == (lr, 5e-4), path
             assert cfg.param_scheduler.milestones == [150, 180, 210]
             assert cfg.train_cfg.max_epochs == 240
             assert cfg.train_dataloader.batch_size == 64
+        else:
+            raise AssertionError(f'no recipe audit for {path}')
+
+
+def check_dkd(cfg, name):
+    """DKD's published settings through mmrazor's DKDLoss, batch-averaged."""
+    losses = cfg.model.distiller.distill_losses
+    assert set(losses) == {'loss_dkd'}
+    loss = losses.loss_dkd
+    assert (loss.type, loss.reduction, loss.loss_weight) == (
+        'mmrazor.DKDLoss', 'batchmean', 1.0)
+    assert cfg.model.architecture.head.loss.loss_weight == 1.0
+    mapping = cfg.model.distiller.loss_forward_mappings.loss_dkd
+    assert mapping.gt_labels == dict(from_student=True, recorder='gt_labels',
+                                     data_idx=1)
+    warmups = [h for h in cfg.custom_hooks
+               if h.type == 'dist_kd_mm.DistillLossWarmupHook']
+    if 'cifar100' in name:
+        pair = name.removeprefix('dkd_logits_').removesuffix(
+            '_1xb64_cifar100.py')
+        assert (loss.tau, loss.alpha, loss.beta) == (
+            4.0, 1.0, DKD_BETA.get(pair, 8.0)), name
+        assert warmups == [dict(type='dist_kd_mm.DistillLossWarmupHook',
+                                loss_names=['loss_dkd'], warmup_epochs=20)]
+    else:
+        assert (loss.tau, loss.alpha, loss.beta) == (1.0, 1.0, 0.5), name
+        assert warmups == []  # DKD's 1-epoch warm-up is no ramp
 
 
 def check_dist_plus(cfg, losses):
