@@ -9,7 +9,12 @@ from .compat import apply_all as _apply_compat_fixes
 
 _apply_compat_fixes()
 
-from .engine import LeanCheckpointHook  # noqa: E402
+from .engine import (  # noqa: E402
+    DistillLossWarmupHook,
+    LeanCheckpointHook,
+    RMSpropTF,
+    SingleTeacherDistillValLoop,
+)
 from .models import (  # noqa: E402
     AcclimationLoss,
     CMKDLoss,
@@ -25,6 +30,7 @@ register_config_scope()
 
 __all__ = [
     'AcclimationLoss', 'CMKDLoss', 'DISTFeatureLoss', 'DISTLoss',
-    'LeanCheckpointHook', 'SingleTeacherDistill', 'StudentRoIDistill',
-    '__version__'
+    'DistillLossWarmupHook', 'LeanCheckpointHook', 'RMSpropTF',
+    'SingleTeacherDistill', 'SingleTeacherDistillValLoop',
+    'StudentRoIDistill', '__version__'
 ]

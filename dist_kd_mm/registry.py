@@ -8,7 +8,9 @@ children for a scoped name), while ``type='DISTLoss'`` in an mmrazor config
 still builds mmrazor's own loss.
 """
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import Registry
 
 MODELS = Registry(
@@ -23,4 +25,16 @@ HOOKS = Registry(
     scope='dist_kd_mm',
     locations=['dist_kd_mm.engine'])
 
-__all__ = ['HOOKS', 'MODELS']
+LOOPS = Registry(
+    'loop',
+    parent=MMENGINE_LOOPS,
+    scope='dist_kd_mm',
+    locations=['dist_kd_mm.engine'])
+
+OPTIMIZERS = Registry(
+    'optimizer',
+    parent=MMENGINE_OPTIMIZERS,
+    scope='dist_kd_mm',
+    locations=['dist_kd_mm.engine'])
+
+__all__ = ['HOOKS', 'LOOPS', 'MODELS', 'OPTIMIZERS']

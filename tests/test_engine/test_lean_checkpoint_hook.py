@@ -134,3 +134,34 @@ def test_a_truncated_latest_checkpoint_resumes_from_the_previous_one(
     assert resumed['meta']['iter'] == 4
     for key, value in uninterrupted['state_dict'].items():
         assert torch.equal(resumed['state_dict'][key], value), key
+
+
+LEAN_EMA = osp.join(TEST_CONFIGS, 'dist_tiny-resnet_imagefolder_lean_ema.py')
+LEAN_EMA_KILLED = osp.join(
+    TEST_CONFIGS, 'dist_tiny-resnet_imagefolder_lean_ema_killed-after-2.py')
+
+
+def test_lean_checkpoints_with_ema_leave_out_its_teacher_and_resume(
+        tmp_path, tiny_imagefolder, teacher_ckpt):
+    """mmengine's EMAHook copies the whole model, teacher included; a lean
+    checkpoint leaves the teacher out of that copy as well, and resuming
+    swaps the EMA weights back without the teacher's keys."""
+    runs = {name: tmp_path / name for name in ('whole', 'resumed')}
+    for work_dir in runs.values():
+        work_dir.mkdir()
+    train(LEAN_EMA, runs['whole'], tiny_imagefolder, teacher_ckpt)
+    train(LEAN_EMA_KILLED, runs['resumed'], tiny_imagefolder, teacher_ckpt,
+          expected_returncode=3)
+    train(LEAN_EMA, runs['resumed'], tiny_imagefolder, teacher_ckpt,
+          resume=True)
+    whole = state(runs['whole'] / 'iter_4.pth')
+    resumed = state(runs['resumed'] / 'iter_4.pth')
+    for checkpoint in (whole, resumed):
+        ema = checkpoint['ema_state_dict']
+        assert not any(k.startswith('module.teacher.') for k in ema)
+        assert any(k.startswith('module.architecture.') for k in ema)
+    for field in ('state_dict', 'ema_state_dict'):
+        assert resumed[field].keys() == whole[field].keys()
+        for key, value in whole[field].items():
+            torch.testing.assert_close(resumed[field][key], value, rtol=1e-6,
+                                       atol=1e-7, msg=key)

@@ -1,6 +1,6 @@
 """`mim train dist_kd_mm` on a COCO-layout dataset: Faster R-CNN R101 ->
 R50 with the teacher on the student's RoIs, validated with mmdet's
-CocoMetric (pycocotools) through mmrazor's SingleTeacherDistillValLoop."""
+CocoMetric (pycocotools) through dist_kd_mm's SingleTeacherDistillValLoop."""
 import os.path as osp
 import re
 

@@ -1,5 +1,5 @@
 """`mim train dist_kd_mm` on a Cityscapes-layout dataset, validated with
-mmseg's IoUMetric through mmrazor's SingleTeacherDistillValLoop."""
+mmseg's IoUMetric through dist_kd_mm's SingleTeacherDistillValLoop."""
 import os.path as osp
 import re
 

@@ -16,8 +16,9 @@ class LeanCheckpointHook(Hook):
 
     mmrazor's ``SingleTeacherDistill`` saves the teacher with the student, so
     a ResNet-34 teacher more than doubles a ResNet-18 run's checkpoints. This
-    hook removes the ``teacher.*`` entries before a checkpoint is written;
-    the student, optimizer and run state stay. Resuming (or ``load_from``)
+    hook removes the ``teacher.*`` entries before a checkpoint is written
+    (also from the EMA copy of mmengine's ``EMAHook``); the student,
+    optimizer and run state stay. Resuming (or ``load_from``)
     rebuilds the teacher from ``model.teacher_ckpt``, as at the start of the
     run, and loads the rest from the checkpoint.
 
@@ -73,13 +74,19 @@ class LeanCheckpointHook(Hook):
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         if not self.enabled:
             return
-        state_dict = checkpoint['state_dict']
-        teacher_keys = [
-            key for key in state_dict if key.startswith(self.teacher_prefix)
-            and not key.startswith(self.kept)
-        ]
-        for key in teacher_keys:
-            del state_dict[key]
+        # mmengine's EMAHook keeps an averaged copy of the whole model
+        # (keys 'module.<name>'); its frozen teacher goes too, or resuming
+        # would look for the teacher's keys in the lean state dict.
+        for field, prefix in (('state_dict', ''), ('ema_state_dict',
+                                                   'module.')):
+            state_dict = checkpoint.get(field, {})
+            teacher_keys = [
+                key for key in state_dict
+                if key.startswith(prefix + self.teacher_prefix)
+                and not key.removeprefix(prefix).startswith(self.kept)
+            ]
+            for key in teacher_keys:
+                del state_dict[key]
         meta = checkpoint.setdefault('meta', {})
         meta['teacher_in_checkpoint'] = False
         meta['teacher_parts_in_checkpoint'] = list(self.kept)

@@ -35,4 +35,4 @@ model = dict(
                 logits_S=dict(from_student=True, recorder='fc'),
                 logits_T=dict(from_student=False, recorder='fc')))))
 
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+val_cfg = dict(_delete_=True, type='dist_kd_mm.SingleTeacherDistillValLoop')

@@ -25,4 +25,4 @@ model = dict(
     teacher_ckpt=teacher_ckpt,
     distiller=_base_.distiller)
 
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+val_cfg = dict(_delete_=True, type='dist_kd_mm.SingleTeacherDistillValLoop')

@@ -34,4 +34,4 @@ model = dict(
                 type='ModuleOutputs',
                 source='roi_head.bbox_head.0.fc_cls'))))
 
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+val_cfg = dict(_delete_=True, type='dist_kd_mm.SingleTeacherDistillValLoop')

@@ -24,4 +24,4 @@ model = dict(
 # config) with Nesterov momentum, 100 epochs, x0.1 at 30/60/90, 8 GPUs x 32.
 optim_wrapper = dict(optimizer=dict(nesterov=True))
 find_unused_parameters = True
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+val_cfg = dict(_delete_=True, type='dist_kd_mm.SingleTeacherDistillValLoop')
