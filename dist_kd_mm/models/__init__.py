@@ -8,11 +8,12 @@ from .backbones import (
                         MobileNetV1,
                         WideResNet,
 )
+from .heads import DropoutLinearClsHead
 from .losses import AcclimationLoss, CMKDLoss, DISTFeatureLoss, DISTLoss
 
 __all__ = [
     'AcclimationLoss', 'CIFARMobileNetV2', 'CIFARResNet',
     'CIFARShuffleNetV1', 'CIFARShuffleNetV2', 'CMKDLoss', 'DISTFeatureLoss',
-    'DISTLoss', 'MobileNetV1', 'SingleTeacherDistill', 'StudentRoIDistill',
-    'WideResNet'
+    'DISTLoss', 'DropoutLinearClsHead', 'MobileNetV1', 'SingleTeacherDistill',
+    'StudentRoIDistill', 'WideResNet'
 ]

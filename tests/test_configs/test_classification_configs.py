@@ -6,6 +6,7 @@ on small random images.
 """
 import copy
 import glob
+import math
 import os.path as osp
 import pickle
 
@@ -163,6 +164,8 @@ def test_distill_configs_follow_the_paper():
             assert cfg.param_scheduler.milestones == [30, 60, 90]
             assert cfg.train_cfg.max_epochs == 100
             assert cfg.train_dataloader.batch_size == 32
+        elif '8xb96-b2-450e_in1k' in name:
+            check_b2(cfg)
         elif cifar:
             lr = 0.01 if any(s in name for s in MOBILE_STUDENTS) else 0.05
             assert (optimizer.lr, optimizer.weight_decay) == (lr, 5e-4), path
@@ -171,6 +174,74 @@ def test_distill_configs_follow_the_paper():
             assert cfg.train_dataloader.batch_size == 64
         else:
             raise AssertionError(f'no recipe audit for {path}')
+
+
+def check_b2(cfg):
+    """The paper's strong ImageNet recipe around the RSB ResNet-50."""
+    assert cfg.model.teacher.cfg_path == \
+        'mmpretrain::resnet/resnet50_8xb256-rsb-a1-600e_in1k.py'
+    optimizer = cfg.optim_wrapper.optimizer
+    assert (optimizer.type, optimizer.lr, optimizer.eps, optimizer.alpha,
+            optimizer.momentum, optimizer.weight_decay) == (
+                'dist_kd_mm.RMSpropTF', 0.048, 1e-3, 0.9, 0.9, 1e-5)
+    assert cfg.train_dataloader.batch_size == 96
+    assert cfg.auto_scale_lr.base_batch_size == 8 * 96
+    assert cfg.train_cfg.max_epochs == 450
+    warmup, decay = cfg.param_scheduler
+    assert (warmup.type, warmup.end, warmup.by_epoch) == ('LinearLR', 3, True)
+    assert (decay.type, decay.gamma) == ('MultiStepLR', 0.97)
+    assert cfg.default_hooks.ema.type == 'EMAHook'
+    assert cfg.default_hooks.ema.momentum == 1e-4  # decay 0.9999
+    head = cfg.model.architecture.head
+    assert head.type == 'dist_kd_mm.DropoutLinearClsHead'
+    assert head.dropout_rate == 0.2
+    assert (head.loss.type, head.loss.label_smooth_val) == ('LabelSmoothLoss',
+                                                            0.1)
+    transforms = {t.type: t for t in cfg.train_dataloader.dataset.pipeline}
+    augment = transforms['RandAugment']
+    assert (augment.magnitude_level, augment.magnitude_std,
+            augment.total_level) == (9, 0.5, 10)
+    assert transforms['RandomErasing'].erase_prob == 0.2
+
+
+def test_b2_schedule_is_a_step_decay_every_2_4_epochs():
+    """The recipe's schedulers, built as the Runner builds them: after the
+    3 warm-up epochs, epoch e trains at 0.048 * 0.97 ** floor(e / 2.4)."""
+    from mmengine.optim import OptimWrapper
+    from mmengine.registry import PARAM_SCHEDULERS
+    cfg = Config.fromfile(osp.join(
+        CONFIGS, 'distill', 'mmpretrain', 'dist',
+        'dist_logits_resnet50-rsb_resnet18_8xb96-b2-450e_in1k.py'))
+    iters_per_epoch = 4
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))],
+                                lr=cfg.optim_wrapper.optimizer.lr)
+    wrapper = OptimWrapper(optimizer)
+    schedulers = [
+        PARAM_SCHEDULERS.build(
+            dict(copy.deepcopy(c), optimizer=wrapper),
+            default_args=dict(epoch_length=iters_per_epoch))
+        if c.get('convert_to_iter_based') else PARAM_SCHEDULERS.build(
+            dict(copy.deepcopy(c), optimizer=wrapper))
+        for c in cfg.param_scheduler
+    ]
+    first_lr = []
+    for _ in range(450):
+        for step in range(iters_per_epoch):
+            if step == 0:
+                first_lr.append(optimizer.param_groups[0]['lr'])
+            # as ParamSchedulerHook: iteration-based after each iteration,
+            # epoch-based after each epoch
+            for scheduler in schedulers:
+                if not scheduler.by_epoch:
+                    scheduler.step()
+        for scheduler in schedulers:
+            if scheduler.by_epoch:
+                scheduler.step()
+    assert first_lr[0] == pytest.approx(1e-6)
+    assert first_lr[0] < first_lr[1] < first_lr[2] < 0.048
+    for epoch in range(3, 450):
+        assert first_lr[epoch] == pytest.approx(
+            0.048 * 0.97**math.floor(epoch / 2.4), rel=1e-9), epoch
 
 
 def check_dkd(cfg, name):
