@@ -63,13 +63,15 @@ def num_classes_of(cfg):
 
 
 def one_train_step(model, preprocessor_cfg):
-    """One optimizer step on random images shaped for the preprocessor."""
+    """One optimizer step on random images shaped for the preprocessor (and
+    of the size the teacher expects, if it does)."""
     optim_wrapper = OptimWrapper(
         torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
                         lr=0.01))
     model.train()
+    size = getattr(model, 'teacher_size', None) or (32, 32)
     batch = random_batch(preprocessor_cfg.num_classes,
-                         channels=len(preprocessor_cfg.mean))
+                         channels=len(preprocessor_cfg.mean), size=size[0])
     log_vars = model.train_step(batch, optim_wrapper)
     return {key: float(torch.as_tensor(value).detach())
             for key, value in log_vars.items()}

@@ -13,6 +13,7 @@ from torch import nn
 from dist_kd_mm.registry import MODELS
 
 from .teacher_acclimation import TeacherAcclimation
+from .teacher_input import check_size, resolve_teacher_input
 
 # prefixes of a distillation checkpoint: the student and its teacher
 DISTILL_PREFIXES = ('architecture.', 'teacher.')
@@ -106,6 +107,14 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
     must come from the file (:func:`load_teacher_checkpoint`), or the run
     stops before training with an error that says what does not fit.
 
+    The teacher must see inputs like those it was trained on: when its
+    config (``teacher.cfg_path``) normalizes otherwise than the algorithm's
+    data preprocessor, the build stops with an error, and when its test
+    images have a fixed size (a center crop) that the batches do not have,
+    the first teacher forward does. ``teacher_input=dict()`` converts the
+    batches to the teacher's own normalization and size instead
+    (:mod:`dist_kd_mm.models.algorithms.teacher_input`).
+
     With ``teacher_acclimation``, named parts of the teacher (its last stage
     and head) are trained online with DIST+'s acclimation loss against the
     detached student, logged as ``teacher.loss_ta`` (with the teacher's own
@@ -120,6 +129,10 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
         teacher_acclimation: None (a frozen teacher), or the options of
             :class:`TeacherAcclimation` (``{}`` for its defaults). Defaults
             to None.
+        teacher_input: None (the teacher takes the student's inputs, which
+            is checked), or ``mean``, ``std``, ``to_rgb``, ``size`` of the
+            teacher's input, each defaulting to its config's (``{}``: all
+            from its config). Defaults to None.
         **kwargs: the arguments of mmrazor's ``SingleTeacherDistill``.
     """
 
@@ -127,8 +140,20 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
                  teacher_ckpt: Optional[str] = None,
                  teacher_ckpt_strict: bool = True,
                  teacher_acclimation: Optional[dict] = None,
+                 teacher_input: Optional[dict] = None,
                  **kwargs) -> None:
+        converter, expected_size = resolve_teacher_input(
+            kwargs.get('teacher'), kwargs.get('data_preprocessor'),
+            teacher_input)
         super().__init__(teacher_ckpt=None, **kwargs)
+        self.teacher_input, self.teacher_size = converter, expected_size
+        self._teacher_name = (kwargs['teacher'].get('cfg_path', 'teacher')
+                              if isinstance(kwargs.get('teacher'), dict)
+                              else 'teacher')
+        if self.teacher_input is not None or self.teacher_size is not None:
+            # training and validation both call the teacher's forward
+            self.teacher.register_forward_pre_hook(self._teacher_inputs,
+                                                   with_kwargs=True)
         self.teacher_ckpt = teacher_ckpt
         if teacher_ckpt:
             load_teacher_checkpoint(self.teacher, teacher_ckpt,
@@ -144,6 +169,18 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
             self.acclimation = TeacherAcclimation(self.teacher,
                                                   **teacher_acclimation)
             self.acclimation.check_recorders(self.distiller)
+
+    def _teacher_inputs(self, module, args, kwargs):
+        """Convert (or check) the batch of every teacher forward."""
+        inputs = args[0] if args else kwargs['inputs']
+        if self.teacher_input is not None:
+            inputs = self.teacher_input(inputs)
+        else:
+            check_size(inputs, self.teacher_size, self._teacher_name)
+            return None
+        if args:
+            return (inputs, ) + tuple(args[1:]), kwargs
+        return args, dict(kwargs, inputs=inputs)
 
     @property
     def acclimated_parts(self) -> tuple[str, ...]:

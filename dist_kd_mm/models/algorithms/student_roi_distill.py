@@ -152,6 +152,12 @@ class StudentRoIDistill(SingleTeacherDistill):
                 'StudentRoIDistill: teacher_acclimation is for classifiers '
                 '(one label per image); RoI distillation has no acclimation '
                 'here (see docs/losses.md, DIST+)')
+        if kwargs.get('teacher_input') is not None:
+            raise ValueError(
+                'StudentRoIDistill: teacher_input converts the inputs of the '
+                "teacher's forward, which RoI distillation bypasses (it runs "
+                "the teacher's extract_feat): use a teacher normalized like "
+                'the student')
         try:
             super().__init__(**kwargs)
         except Exception:

@@ -1,0 +1,120 @@
+"""A teacher whose normalization or input size differs from the student's:
+a clear error, or (teacher_input) its own preprocessing, checked against
+mmpretrain's data preprocessor and the teachers' real configs."""
+import copy
+import os.path as osp
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.hub import get_config
+from mmengine.registry import DefaultScope
+from mmpretrain.models import ClsDataPreprocessor
+from mmpretrain.structures import DataSample
+from mmrazor.registry import MODELS
+
+from dist_kd_mm.models.algorithms.teacher_input import (
+    TeacherInput,
+    eval_size_of,
+    normalization_of,
+)
+from helpers import REPO_ROOT
+
+R34_R18 = osp.join(REPO_ROOT, 'configs', 'distill', 'mmpretrain', 'dist',
+                   'dist_logits_resnet34_resnet18_8xb32_in1k.py')
+VIT_384 = 'mmpretrain::vision_transformer/vit-base-p16_64xb64_in1k-384px.py'
+IMAGENET = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+                to_rgb=True)
+INCEPTION_BGR = dict(mean=[127.5, 127.5, 127.5], std=[127.5, 64.0, 32.0],
+                     to_rgb=False)
+
+
+def raw_batch(size=16, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    return [torch.randint(0, 256, (3, size, size), generator=generator,
+                          dtype=torch.uint8) for _ in range(2)]
+
+
+def preprocess(settings, images):
+    return ClsDataPreprocessor(**settings)(dict(inputs=images))['inputs']
+
+
+def test_conversion_equals_the_teachers_own_preprocessing():
+    images = raw_batch()
+    student = preprocess(IMAGENET, images)
+    teacher = preprocess(INCEPTION_BGR, images)
+    convert = TeacherInput(IMAGENET, INCEPTION_BGR, None)
+    torch.testing.assert_close(convert(student), teacher, rtol=1e-5,
+                               atol=1e-5)
+    resized = TeacherInput(IMAGENET, INCEPTION_BGR, (24, 20))(student)
+    torch.testing.assert_close(
+        resized, F.interpolate(teacher, size=(24, 20), mode='bicubic',
+                               align_corners=False), rtol=1e-5, atol=1e-5)
+
+
+def test_what_the_teachers_configs_expect():
+    size = eval_size_of
+    assert size(get_config(
+        'mmpretrain::swin_transformer/swin-large_16xb64_in1k-384px.py')) == (
+            384, 384)
+    assert size(get_config('mmpretrain::resnet/resnet34_8xb32_in1k.py')) == (
+        224, 224)
+    assert size(get_config(VIT_384)) == (384, 384)
+    assert size(get_config(
+        'mmdet::faster_rcnn/faster-rcnn_r50_fpn_2x_coco.py')) is None
+    assert normalization_of(get_config(VIT_384).data_preprocessor) == dict(
+        mean=[127.5] * 3, std=[127.5] * 3, to_rgb=True)
+
+
+def build(**changes):
+    cfg = Config.fromfile(R34_R18)
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.teacher_ckpt = None
+    model_cfg.update(changes)
+    with DefaultScope.overwrite_default_scope('mmrazor'):
+        return MODELS.build(model_cfg)
+
+
+def test_another_normalization_stops_the_build():
+    cfg = Config.fromfile(R34_R18)
+    teacher = dict(cfg.model.teacher, cfg_path=VIT_384)
+    with pytest.raises(ValueError, match=r'(?s)vit-base-p16_64xb64_in1k-'
+                       r'384px.py.*mean \[127.5.*teacher_input=dict\(\)'):
+        build(teacher=teacher)
+    with pytest.raises(ValueError, match=r"unknown keys \['scale'\]"):
+        build(teacher=teacher, teacher_input=dict(scale=2))
+
+
+def train_step(model, size):
+    images = raw_batch(size)
+    samples = [DataSample().set_gt_label(1) for _ in images]
+    optimizer = torch.optim.SGD(
+        [p for p in model.parameters() if p.requires_grad], lr=0.01)
+    from mmengine.optim import OptimWrapper
+    return model.train_step(dict(inputs=images, data_samples=samples),
+                            OptimWrapper(optimizer))
+
+
+def test_another_input_size_stops_the_first_forward_or_is_resized():
+    model = build()
+    assert model.teacher_size == (224, 224)
+    with pytest.raises(ValueError, match=r'(?s)resnet34_8xb32_in1k.py.*'
+                       r'224x224.*gets 32x32.*teacher_input=dict\(\)'):
+        train_step(model, 32)
+
+    model = build(teacher_input=dict())
+    seen = []
+    model.teacher.register_forward_pre_hook(
+        lambda module, args, kwargs: seen.append(
+            (args[0] if args else kwargs['inputs']).shape),
+        with_kwargs=True)
+    log_vars = train_step(model, 32)
+    assert seen == [torch.Size([2, 3, 224, 224])]
+    assert torch.isfinite(log_vars['distill.loss_dist'])
+
+
+def test_roi_distillation_refuses_teacher_input():
+    from dist_kd_mm import StudentRoIDistill
+    with pytest.raises(ValueError, match='StudentRoIDistill: teacher_input'):
+        StudentRoIDistill(teacher_input={})
