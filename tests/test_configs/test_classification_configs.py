@@ -145,7 +145,7 @@ def test_distill_configs_follow_the_paper():
         if name.startswith('kd_'):
             ce, kd = (0.1, 0.9) if cifar else (0.9, 1.0)  # CRD's; DIST's
             assert (losses.loss_kl.tau, losses.loss_kl.loss_weight) == (4, kd)
-            assert cfg.model.architecture.head.loss.loss_weight == ce, path
+            assert cfg.model.architecture.head.loss.get('loss_weight', 1.0) == ce, path
         elif name.startswith('dkd_'):
             check_dkd(cfg, name)
         else:
@@ -154,7 +154,7 @@ def test_distill_configs_follow_the_paper():
                                  else 'dist_kd_mm.DISTLoss'), path
             tau = 4.0 if cifar else 1.0
             assert (loss.tau, loss.loss_weight) == (tau, 2.0), path
-            assert cfg.model.architecture.head.loss.loss_weight == 1.0
+            assert cfg.model.architecture.head.loss.get('loss_weight', 1.0) == 1.0
             if name.startswith('dist-plus_'):
                 check_dist_plus(cfg, losses)
             else:
@@ -167,7 +167,9 @@ def test_distill_configs_follow_the_paper():
             assert cfg.train_cfg.max_epochs == 100
             assert cfg.train_dataloader.batch_size == 32
         elif '8xb96-b2-450e_in1k' in name:
-            check_b2(cfg)
+            check_b2(cfg, SWIN_L if 'swin-large_' in name else RSB_R50)
+        elif '_swin-tiny_16xb64_in1k' in name:
+            check_swin_tiny(cfg)
         elif cifar:
             lr = 0.01 if any(s in name for s in MOBILE_STUDENTS) else 0.05
             assert (optimizer.lr, optimizer.weight_decay) == (lr, 5e-4), path
@@ -178,10 +180,27 @@ def test_distill_configs_follow_the_paper():
             raise AssertionError(f'no recipe audit for {path}')
 
 
-def check_b2(cfg):
-    """The paper's strong ImageNet recipe around the RSB ResNet-50."""
-    assert cfg.model.teacher.cfg_path == \
-        'mmpretrain::resnet/resnet50_8xb256-rsb-a1-600e_in1k.py'
+RSB_R50 = 'mmpretrain::resnet/resnet50_8xb256-rsb-a1-600e_in1k.py'
+SWIN_L = 'mmpretrain::swin_transformer/swin-large_16xb64_in1k.py'
+
+
+def check_swin_tiny(cfg):
+    """Swin-T's own mmpretrain recipe, its Mixup and CutMix carried by the
+    distillation preprocessor, and the 224-pixel Swin-L teacher."""
+    assert cfg.model.teacher.cfg_path == SWIN_L
+    optimizer = cfg.optim_wrapper.optimizer
+    assert (optimizer.type, optimizer.lr, optimizer.weight_decay) == (
+        'AdamW', 1e-3, 0.05)
+    assert cfg.optim_wrapper.clip_grad.max_norm == 5.0
+    assert (cfg.train_cfg.max_epochs, cfg.train_dataloader.batch_size,
+            cfg.auto_scale_lr.base_batch_size) == (300, 64, 1024)
+    augments = cfg.model.data_preprocessor.batch_augments.augments
+    assert [a['type'] for a in augments] == ['Mixup', 'CutMix']
+
+
+def check_b2(cfg, teacher):
+    """The paper's strong ImageNet recipe."""
+    assert cfg.model.teacher.cfg_path == teacher
     optimizer = cfg.optim_wrapper.optimizer
     assert (optimizer.type, optimizer.lr, optimizer.eps, optimizer.alpha,
             optimizer.momentum, optimizer.weight_decay) == (
@@ -253,7 +272,7 @@ def check_dkd(cfg, name):
     loss = losses.loss_dkd
     assert (loss.type, loss.reduction, loss.loss_weight) == (
         'mmrazor.DKDLoss', 'batchmean', 1.0)
-    assert cfg.model.architecture.head.loss.loss_weight == 1.0
+    assert cfg.model.architecture.head.loss.get('loss_weight', 1.0) == 1.0
     mapping = cfg.model.distiller.loss_forward_mappings.loss_dkd
     assert mapping.gt_labels == dict(from_student=True, recorder='gt_labels',
                                      data_idx=1)
@@ -301,7 +320,7 @@ def test_digits_demo_configs():
         losses = cfg.model.distiller.distill_losses
         if method == 'kd':
             assert losses.loss_kl.tau == 4
-            assert cfg.model.architecture.head.loss.loss_weight == 0.9
+            assert cfg.model.architecture.head.loss.get('loss_weight', 1.0) == 0.9
         else:
             loss = losses.get('loss_dist') or losses.loss_cmkd
             assert (loss.tau, loss.loss_weight) == (1.0, 2.0)

@@ -95,6 +95,24 @@ def load_teacher_checkpoint(teacher: nn.Module, filename: str,
     teacher.load_state_dict(state_dict, strict=False)
 
 
+def check_batch_augments(architecture, data_preprocessor) -> None:
+    """Stop when the student's batch augments (Mixup, CutMix in its
+    ``train_cfg.augments``) would be ignored: the algorithm's data
+    preprocessor runs instead of the student's."""
+    if not isinstance(architecture, dict):
+        return
+    augments = (architecture.get('train_cfg') or {}).get('augments')
+    if augments and not (data_preprocessor or {}).get('batch_augments'):
+        kinds = [a.get('type') for a in augments]
+        raise ValueError(
+            f"The student's train_cfg.augments ({kinds}) would be ignored: "
+            "in distillation the algorithm's data_preprocessor prepares the "
+            "batches of both models, not the student's. Set "
+            'model.data_preprocessor.batch_augments=dict(augments=[...]) '
+            '(e.g. batch_augments=_base_.model.train_cfg in the config), '
+            "or remove them from the student's train_cfg.")
+
+
 @MODELS.register_module()
 class SingleTeacherDistill(MMRazorSingleTeacherDistill):
     """mmrazor's ``SingleTeacherDistill``, whose ``teacher_ckpt`` must fit,
@@ -142,6 +160,8 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
                  teacher_acclimation: Optional[dict] = None,
                  teacher_input: Optional[dict] = None,
                  **kwargs) -> None:
+        check_batch_augments(kwargs.get('architecture'),
+                             kwargs.get('data_preprocessor'))
         converter, expected_size = resolve_teacher_input(
             kwargs.get('teacher'), kwargs.get('data_preprocessor'),
             teacher_input)

@@ -118,3 +118,23 @@ def test_roi_distillation_refuses_teacher_input():
     from dist_kd_mm import StudentRoIDistill
     with pytest.raises(ValueError, match='StudentRoIDistill: teacher_input'):
         StudentRoIDistill(teacher_input={})
+
+
+SWIN_T = osp.join(REPO_ROOT, 'configs', 'distill', 'mmpretrain', 'dist',
+                  'dist_logits_swin-large_swin-tiny_16xb64_in1k.py')
+
+
+def test_the_students_mixup_is_not_dropped_silently():
+    """Swin-T trains with Mixup and CutMix in its own train_cfg, which the
+    distillation preprocessor must carry."""
+    from dist_kd_mm.models.algorithms.single_teacher_distill import \
+        check_batch_augments
+    cfg = Config.fromfile(SWIN_T)
+    augments = cfg.model.data_preprocessor.batch_augments
+    assert [a['type'] for a in augments.augments] == ['Mixup', 'CutMix']
+    check_batch_augments(cfg.model.architecture, cfg.model.data_preprocessor)
+    without = dict(cfg.model.data_preprocessor)
+    without.pop('batch_augments')
+    with pytest.raises(ValueError, match=r"(?s)\['Mixup', 'CutMix'\].*"
+                       'would be ignored.*batch_augments'):
+        check_batch_augments(cfg.model.architecture, without)
