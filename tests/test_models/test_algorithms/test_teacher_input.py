@@ -127,8 +127,9 @@ SWIN_T = osp.join(REPO_ROOT, 'configs', 'distill', 'mmpretrain', 'dist',
 def test_the_students_mixup_is_not_dropped_silently():
     """Swin-T trains with Mixup and CutMix in its own train_cfg, which the
     distillation preprocessor must carry."""
-    from dist_kd_mm.models.algorithms.single_teacher_distill import \
-        check_batch_augments
+    from dist_kd_mm.models.algorithms.single_teacher_distill import (
+        check_batch_augments,
+    )
     cfg = Config.fromfile(SWIN_T)
     augments = cfg.model.data_preprocessor.batch_augments
     assert [a['type'] for a in augments.augments] == ['Mixup', 'CutMix']
