@@ -5,7 +5,8 @@
 ``type='dist_kd_mm.DISTLoss'`` (or any ``dist_kd_mm.`` module) resolves from
 configs of every one of those scopes (mmengine searches the root's direct
 children for a scoped name), while ``type='DISTLoss'`` in an mmrazor config
-still builds mmrazor's own loss.
+still builds mmrazor's own loss. ``HOOKS``, ``LOOPS`` and ``OPTIMIZERS`` are
+the same for hooks, loops and optimizers.
 """
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import LOOPS as MMENGINE_LOOPS
@@ -13,28 +14,16 @@ from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import Registry
 
-MODELS = Registry(
-    'model',
-    parent=MMENGINE_MODELS,
-    scope='dist_kd_mm',
-    locations=['dist_kd_mm.models'])
 
-HOOKS = Registry(
-    'hook',
-    parent=MMENGINE_HOOKS,
-    scope='dist_kd_mm',
-    locations=['dist_kd_mm.engine'])
+def _child(name: str, parent: Registry, location: str) -> Registry:
+    """A registry of scope ``dist_kd_mm`` under one of mmengine's roots."""
+    return Registry(name, parent=parent, scope='dist_kd_mm',
+                    locations=[location])
 
-LOOPS = Registry(
-    'loop',
-    parent=MMENGINE_LOOPS,
-    scope='dist_kd_mm',
-    locations=['dist_kd_mm.engine'])
 
-OPTIMIZERS = Registry(
-    'optimizer',
-    parent=MMENGINE_OPTIMIZERS,
-    scope='dist_kd_mm',
-    locations=['dist_kd_mm.engine'])
+MODELS = _child('model', MMENGINE_MODELS, 'dist_kd_mm.models')
+HOOKS = _child('hook', MMENGINE_HOOKS, 'dist_kd_mm.engine')
+LOOPS = _child('loop', MMENGINE_LOOPS, 'dist_kd_mm.engine')
+OPTIMIZERS = _child('optimizer', MMENGINE_OPTIMIZERS, 'dist_kd_mm.engine')
 
 __all__ = ['HOOKS', 'LOOPS', 'MODELS', 'OPTIMIZERS']

@@ -4,6 +4,7 @@ Shared helpers (paths, command runners, the dataset writers) live in
 ``tests/helpers/``.
 """
 import pytest
+from mmengine.registry import DefaultScope
 
 # Applies the torch fixes before any test module imports mmrazor.
 import dist_kd_mm  # noqa: F401
@@ -13,6 +14,15 @@ from helpers.datasets import (
     write_tiny_imagefolder,
     write_tiny_imagenet,
 )
+
+
+@pytest.fixture(autouse=True)
+def _restore_default_scope():
+    """A Runner built in a test makes its scope the current default scope
+    (mmengine keeps it process-wide); the next test starts without it."""
+    saved = DefaultScope._instance_dict.copy()
+    yield
+    DefaultScope._instance_dict = saved
 
 
 @pytest.fixture(scope='session')

@@ -1,6 +1,8 @@
-"""What the backbones of this package share: output selection and init."""
+"""What the backbones of this package share: output selection, init and
+the forward through a stem and stages."""
 from collections.abc import Sequence
 
+from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from torch import Tensor
 
 DEFAULT_INIT_CFG = [
@@ -25,3 +27,18 @@ def select_outputs(outputs: list[Tensor],
                    out_indices: tuple[int, ...]) -> tuple[Tensor, ...]:
     """The outputs that ``out_indices`` names, as mmpretrain necks expect."""
     return tuple(outputs[index] for index in out_indices)
+
+
+class StagedBackbone(BaseBackbone):
+    """A ``stem``, then the stages in the attribute ``stages_name``, each
+    output selectable by ``out_indices``."""
+
+    stages_name = 'stages'
+
+    def forward(self, x: Tensor) -> tuple[Tensor, ...]:
+        outputs = []
+        x = self.stem(x)
+        for stage in getattr(self, self.stages_name):
+            x = stage(x)
+            outputs.append(x)
+        return select_outputs(outputs, self.out_indices)

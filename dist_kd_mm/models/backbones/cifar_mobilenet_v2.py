@@ -3,12 +3,11 @@
 from collections.abc import Sequence
 from typing import Optional
 
-from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from torch import Tensor, nn
 
 from dist_kd_mm.registry import MODELS
 
-from ._stages import DEFAULT_INIT_CFG, check_out_indices, select_outputs
+from ._stages import DEFAULT_INIT_CFG, StagedBackbone, check_out_indices
 
 
 def conv_bn_relu(in_channels: int, out_channels: int, kernel_size: int,
@@ -42,7 +41,7 @@ class InvertedResidual(nn.Module):
 
 
 @MODELS.register_module()
-class CIFARMobileNetV2(BaseBackbone):
+class CIFARMobileNetV2(StagedBackbone):
     """MobileNet V2 of the CIFAR-100 distillation benchmarks (0.81M
     parameters with a 100-way classifier).
 
@@ -91,17 +90,8 @@ class CIFARMobileNetV2(BaseBackbone):
                 for i in range(blocks)
             ]))
             channels = out_channels
-        self.layers = nn.ModuleList(groups)
         self.out_channels = (int(1280 * widen_factor)
                              if widen_factor > 1 else 1280)
-        self.conv_last = nn.Sequential(
-            *conv_bn_relu(channels, self.out_channels, 1))
-
-    def forward(self, x: Tensor) -> tuple[Tensor, ...]:
-        outputs = []
-        x = self.stem(x)
-        for layer in self.layers:
-            x = layer(x)
-            outputs.append(x)
-        outputs.append(self.conv_last(x))
-        return select_outputs(outputs, self.out_indices)
+        groups.append(nn.Sequential(
+            *conv_bn_relu(channels, self.out_channels, 1)))
+        self.stages = nn.ModuleList(groups)

@@ -8,17 +8,16 @@ from collections.abc import Sequence
 from typing import Optional
 
 from mmcv.cnn import ConvModule
-from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.models.backbones.resnet import BasicBlock, ResLayer
-from torch import Tensor, nn
+from torch import nn
 
 from dist_kd_mm.registry import MODELS
 
-from ._stages import DEFAULT_INIT_CFG, check_out_indices, select_outputs
+from ._stages import DEFAULT_INIT_CFG, StagedBackbone, check_out_indices
 
 
 @MODELS.register_module()
-class CIFARResNet(BaseBackbone):
+class CIFARResNet(StagedBackbone):
     """CIFAR ResNet of depth ``6n + 2`` with basic blocks.
 
     A 3x3 stem convolution, then three stages of ``n`` basic blocks with
@@ -80,13 +79,6 @@ class CIFARResNet(BaseBackbone):
         self.stages = nn.ModuleList(stages)
         self.out_channels = channels
 
-    def forward(self, x: Tensor) -> tuple[Tensor, ...]:
-        outputs = []
-        x = self.stem(x)
-        for stage in self.stages:
-            x = stage(x)
-            outputs.append(x)
-        return select_outputs(outputs, self.out_indices)
 
     def train(self, mode: bool = True) -> 'CIFARResNet':
         super().train(mode)

@@ -6,12 +6,11 @@ from typing import Optional
 
 import torch
 import torch.nn.functional as F
-from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from torch import Tensor, nn
 
 from dist_kd_mm.registry import MODELS
 
-from ._stages import DEFAULT_INIT_CFG, check_out_indices, select_outputs
+from ._stages import DEFAULT_INIT_CFG, StagedBackbone, check_out_indices
 from .cifar_mobilenet_v2 import conv_bn_relu
 
 
@@ -78,7 +77,7 @@ class ShuffleV2Unit(nn.Module):
         return channel_shuffle(torch.cat([kept, self.main(x)], dim=1), 2)
 
 
-class _CIFARShuffleNet(BaseBackbone):
+class _CIFARShuffleNet(StagedBackbone):
     """Stem, stages, and the outputs that ``out_indices`` names."""
 
     def _finish(self, stages: list[nn.Module],
@@ -86,14 +85,6 @@ class _CIFARShuffleNet(BaseBackbone):
         self.stages = nn.ModuleList(stages)
         self.out_indices = check_out_indices(out_indices, len(stages),
                                              type(self).__name__)
-
-    def forward(self, x: Tensor) -> tuple[Tensor, ...]:
-        outputs = []
-        x = self.stem(x)
-        for stage in self.stages:
-            x = stage(x)
-            outputs.append(x)
-        return select_outputs(outputs, self.out_indices)
 
 
 @MODELS.register_module()

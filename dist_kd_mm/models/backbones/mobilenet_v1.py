@@ -3,12 +3,11 @@ from collections.abc import Sequence
 from typing import Optional
 
 from mmcv.cnn import ConvModule, DepthwiseSeparableConvModule
-from mmpretrain.models.backbones.base_backbone import BaseBackbone
-from torch import Tensor, nn
+from torch import nn
 
 from dist_kd_mm.registry import MODELS
 
-from ._stages import DEFAULT_INIT_CFG, check_out_indices, select_outputs
+from ._stages import DEFAULT_INIT_CFG, StagedBackbone, check_out_indices
 
 # (output channels, stride) of the 13 depthwise-separable layers
 ARCH = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1),
@@ -16,7 +15,7 @@ ARCH = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1),
 
 
 @MODELS.register_module()
-class MobileNetV1(BaseBackbone):
+class MobileNetV1(StagedBackbone):
     """MobileNet V1: a strided 3x3 convolution with 32 channels, then 13
     depthwise-separable layers (3x3 depthwise + 1x1 pointwise, each with BN
     and ReLU), 1024 output channels at 1/32 of the input size.
@@ -31,6 +30,8 @@ class MobileNetV1(BaseBackbone):
     Input ``(N, in_channels, H, W)``; the last layer outputs
     ``(N, 1024 * widen_factor, H / 32, W / 32)``.
     """
+
+    stages_name = 'layers'
 
     def __init__(self,
                  widen_factor: float = 1.0,
@@ -59,10 +60,3 @@ class MobileNetV1(BaseBackbone):
         self.layers = nn.ModuleList(layers)
         self.out_channels = channels
 
-    def forward(self, x: Tensor) -> tuple[Tensor, ...]:
-        outputs = []
-        x = self.stem(x)
-        for layer in self.layers:
-            x = layer(x)
-            outputs.append(x)
-        return select_outputs(outputs, self.out_indices)
