@@ -12,7 +12,7 @@ QUIET_PIP := 2>&1 | grep -v 'is ignored: it is neither a file nor a directory' ;
 
 SHELL := /bin/bash
 
-.PHONY: install test demo lint clean
+.PHONY: install test test-gpu demo lint clean
 
 install: $(STAMPS)/package
 
@@ -48,6 +48,12 @@ $(STAMPS)/package: $(STAMPS)/mmcv $(STAMPS)/torchsort setup.py
 test: install
 	$(PY) -m ruff check dist_kd_mm tools tests configs setup.py
 	$(PY) -m pytest tests
+
+# the CUDA checks only (tests marked gpu); on a machine without CUDA they are
+# not collected and pytest exits 5 (no tests), which this target reports
+test-gpu: install
+	$(PY) -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'make test-gpu: torch.cuda.is_available() is False on this machine')"
+	$(PY) -m pytest -m gpu tests
 
 demo: install
 	$(PY) tools/demo/digits_demo.py --work-dir work_dirs/demo_digits

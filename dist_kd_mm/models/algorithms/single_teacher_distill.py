@@ -13,6 +13,7 @@ from torch import nn
 from dist_kd_mm.registry import MODELS
 
 from .teacher_acclimation import TeacherAcclimation
+from .teacher_autocast import autocast_dtype, float32_teacher_records
 from .teacher_input import check_size, resolve_teacher_input
 
 # prefixes of a distillation checkpoint: the student and its teacher
@@ -151,6 +152,10 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
             is checked), or ``mean``, ``std``, ``to_rgb``, ``size`` of the
             teacher's input, each defaulting to its config's (``{}``: all
             from its config). Defaults to None.
+        teacher_autocast: ``'bfloat16'`` or ``'float16'`` runs the frozen
+            teacher's training forward under autocast of that dtype (its
+            records cast back to float32 for the losses); None runs it in
+            the run's precision. Defaults to None.
         **kwargs: the arguments of mmrazor's ``SingleTeacherDistill``.
     """
 
@@ -159,6 +164,7 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
                  teacher_ckpt_strict: bool = True,
                  teacher_acclimation: Optional[dict] = None,
                  teacher_input: Optional[dict] = None,
+                 teacher_autocast: Optional[str] = None,
                  **kwargs) -> None:
         check_batch_augments(kwargs.get('architecture'),
                              kwargs.get('data_preprocessor'))
@@ -189,6 +195,12 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
             self.acclimation = TeacherAcclimation(self.teacher,
                                                   **teacher_acclimation)
             self.acclimation.check_recorders(self.distiller)
+        self.teacher_autocast = autocast_dtype(teacher_autocast)
+        if self.teacher_autocast is not None and (
+                self.teacher_trainable or self.acclimation is not None):
+            raise ValueError(
+                'teacher_autocast is for a frozen teacher: it cannot be '
+                'combined with teacher_trainable or teacher_acclimation')
 
     def _teacher_inputs(self, module, args, kwargs):
         """Convert (or check) the batch of every teacher forward."""
@@ -209,8 +221,11 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
 
     def loss(self, batch_inputs: torch.Tensor, data_samples=None) -> dict:
         """mmrazor's losses; with acclimation, the teacher's too."""
-        if self.acclimation is None:
+        if self.acclimation is None and self.teacher_autocast is None:
             return super().loss(batch_inputs, data_samples)
+        if self.acclimation is None:
+            return self._loss_half_precision_teacher(batch_inputs,
+                                                     data_samples)
         # teacher: a graph through the acclimated parts only; its records
         # are then detached for the student's losses
         self.distiller.set_deliveries_override(False)
@@ -232,6 +247,29 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
             logits_T, teacher_losses, self.distiller, data_samples),
             'teacher'))
         # distillation losses on the detached teacher records
+        if not self.distillation_stopped:
+            losses.update(add_prefix(
+                self.distiller.compute_distill_losses(), 'distill'))
+        return losses
+
+    def _loss_half_precision_teacher(self, batch_inputs: torch.Tensor,
+                                     data_samples=None) -> dict:
+        """mmrazor's losses with the frozen teacher under autocast."""
+        # teacher: no graph, half precision; its records back in float32
+        self.distiller.set_deliveries_override(False)
+        with self.distiller.teacher_recorders, self.distiller.deliveries, \
+                torch.no_grad(), torch.autocast(batch_inputs.device.type,
+                                                dtype=self.teacher_autocast):
+            self.teacher(batch_inputs, data_samples, mode='loss')
+        float32_teacher_records(self.distiller)
+        # student and the distillation losses, as mmrazor's
+        self.distiller.set_deliveries_override(True)
+        losses = {}
+        with self.distiller.student_recorders, self.distiller.deliveries:
+            student_losses = self.student(batch_inputs, data_samples,
+                                          mode='loss')
+        if self.calculate_student_loss:
+            losses.update(add_prefix(student_losses, 'student'))
         if not self.distillation_stopped:
             losses.update(add_prefix(
                 self.distiller.compute_distill_losses(), 'distill'))
