@@ -1,4 +1,5 @@
 """mmrazor's ``SingleTeacherDistill`` with a verified teacher checkpoint."""
+import contextlib
 from typing import Optional
 
 import torch
@@ -220,19 +221,22 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
         return self.acclimation.parts if self.acclimation else ()
 
     def loss(self, batch_inputs: torch.Tensor, data_samples=None) -> dict:
-        """mmrazor's losses; with acclimation, the teacher's too."""
+        """mmrazor's losses; with acclimation, the teacher's too; with
+        ``teacher_autocast``, from a half-precision teacher forward."""
         if self.acclimation is None and self.teacher_autocast is None:
             return super().loss(batch_inputs, data_samples)
-        if self.acclimation is None:
-            return self._loss_half_precision_teacher(batch_inputs,
-                                                     data_samples)
-        # teacher: a graph through the acclimated parts only; its records
-        # are then detached for the student's losses
+        # teacher: with acclimation a graph through the trained parts only,
+        # with autocast no graph and half precision; then its records are
+        # detached, or cast back to float32, for the student's losses
         self.distiller.set_deliveries_override(False)
-        with self.distiller.teacher_recorders, self.distiller.deliveries:
+        with self.distiller.teacher_recorders, self.distiller.deliveries, \
+                self._teacher_precision(batch_inputs):
             teacher_losses = self.teacher(batch_inputs, data_samples,
                                           mode='loss')
-        logits_T = self.acclimation.detach_teacher_records(self.distiller)
+        if self.acclimation is not None:
+            logits_T = self.acclimation.detach_teacher_records(self.distiller)
+        else:
+            float32_teacher_records(self.distiller)
         # student: its task loss, as mmrazor's
         self.distiller.set_deliveries_override(True)
         losses = {}
@@ -243,37 +247,24 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
             losses.update(add_prefix(student_losses, 'student'))
         # the teacher's acclimation loss against the detached student, and
         # its own task loss
-        losses.update(add_prefix(self.acclimation(
-            logits_T, teacher_losses, self.distiller, data_samples),
-            'teacher'))
-        # distillation losses on the detached teacher records
+        if self.acclimation is not None:
+            losses.update(add_prefix(self.acclimation(
+                logits_T, teacher_losses, self.distiller, data_samples),
+                'teacher'))
+        # distillation losses on the detached (or float32) teacher records
         if not self.distillation_stopped:
             losses.update(add_prefix(
                 self.distiller.compute_distill_losses(), 'distill'))
         return losses
 
-    def _loss_half_precision_teacher(self, batch_inputs: torch.Tensor,
-                                     data_samples=None) -> dict:
-        """mmrazor's losses with the frozen teacher under autocast."""
-        # teacher: no graph, half precision; its records back in float32
-        self.distiller.set_deliveries_override(False)
-        with self.distiller.teacher_recorders, self.distiller.deliveries, \
-                torch.no_grad(), torch.autocast(batch_inputs.device.type,
-                                                dtype=self.teacher_autocast):
-            self.teacher(batch_inputs, data_samples, mode='loss')
-        float32_teacher_records(self.distiller)
-        # student and the distillation losses, as mmrazor's
-        self.distiller.set_deliveries_override(True)
-        losses = {}
-        with self.distiller.student_recorders, self.distiller.deliveries:
-            student_losses = self.student(batch_inputs, data_samples,
-                                          mode='loss')
-        if self.calculate_student_loss:
-            losses.update(add_prefix(student_losses, 'student'))
-        if not self.distillation_stopped:
-            losses.update(add_prefix(
-                self.distiller.compute_distill_losses(), 'distill'))
-        return losses
+    def _teacher_precision(self, batch_inputs: torch.Tensor):
+        """No graph and autocast for a half-precision teacher forward."""
+        stack = contextlib.ExitStack()
+        if self.teacher_autocast is not None:
+            stack.enter_context(torch.no_grad())
+            stack.enter_context(torch.autocast(batch_inputs.device.type,
+                                               dtype=self.teacher_autocast))
+        return stack
 
     def train(self, mode: bool = True) -> None:
         """mmrazor's modes; an acclimated teacher is in eval mode but for
