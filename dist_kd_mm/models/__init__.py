@@ -1,12 +1,12 @@
 """Models of dist_kd_mm (registered in :data:`dist_kd_mm.registry.MODELS`)."""
 from .algorithms import SingleTeacherDistill, StudentRoIDistill
 from .backbones import (
-                        CIFARMobileNetV2,
-                        CIFARResNet,
-                        CIFARShuffleNetV1,
-                        CIFARShuffleNetV2,
-                        MobileNetV1,
-                        WideResNet,
+    CIFARMobileNetV2,
+    CIFARResNet,
+    CIFARShuffleNetV1,
+    CIFARShuffleNetV2,
+    MobileNetV1,
+    WideResNet,
 )
 from .heads import DropoutLinearClsHead
 from .losses import AcclimationLoss, CMKDLoss, DISTFeatureLoss, DISTLoss

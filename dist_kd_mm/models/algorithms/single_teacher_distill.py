@@ -169,14 +169,11 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
                  **kwargs) -> None:
         check_batch_augments(kwargs.get('architecture'),
                              kwargs.get('data_preprocessor'))
-        converter, expected_size = resolve_teacher_input(
-            kwargs.get('teacher'), kwargs.get('data_preprocessor'),
-            teacher_input)
+        resolved = resolve_teacher_input(kwargs.get('teacher'),
+                                         kwargs.get('data_preprocessor'),
+                                         teacher_input)
         super().__init__(teacher_ckpt=None, **kwargs)
-        self.teacher_input, self.teacher_size = converter, expected_size
-        self._teacher_name = (kwargs['teacher'].get('cfg_path', 'teacher')
-                              if isinstance(kwargs.get('teacher'), dict)
-                              else 'teacher')
+        self.teacher_input, self.teacher_size, self._teacher_name = resolved
         if self.teacher_input is not None or self.teacher_size is not None:
             # training and validation both call the teacher's forward
             self.teacher.register_forward_pre_hook(self._teacher_inputs,
@@ -206,11 +203,10 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
     def _teacher_inputs(self, module, args, kwargs):
         """Convert (or check) the batch of every teacher forward."""
         inputs = args[0] if args else kwargs['inputs']
-        if self.teacher_input is not None:
-            inputs = self.teacher_input(inputs)
-        else:
+        if self.teacher_input is None:
             check_size(inputs, self.teacher_size, self._teacher_name)
             return None
+        inputs = self.teacher_input(inputs)
         if args:
             return (inputs, ) + tuple(args[1:]), kwargs
         return args, dict(kwargs, inputs=inputs)

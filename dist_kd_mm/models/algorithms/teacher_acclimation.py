@@ -1,6 +1,6 @@
 """DIST+'s teacher acclimation: parts of the teacher trained online."""
 from collections.abc import Sequence
-from typing import Any, Optional
+from typing import Optional
 
 import torch
 from mmengine.logging import print_log
@@ -8,6 +8,8 @@ from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from dist_kd_mm.registry import MODELS
+
+from .teacher_records import map_teacher_records
 
 DEFAULTS = dict(
     parts=('backbone.layer4', 'head'),
@@ -17,18 +19,6 @@ DEFAULTS = dict(
     norm_eval=True,
     task_loss_weight=1.0,
 )
-
-
-def detached(value: Any) -> Any:
-    """``value`` with every tensor in it (nested tuples, lists, dicts)
-    detached."""
-    if isinstance(value, Tensor):
-        return value.detach()
-    if isinstance(value, (tuple, list)):
-        return type(value)(detached(v) for v in value)
-    if isinstance(value, dict):
-        return {k: detached(v) for k, v in value.items()}
-    return value
 
 
 def targets_of(data_samples: Optional[Sequence]) -> Tensor:
@@ -155,8 +145,7 @@ class TeacherAcclimation(nn.Module):
                 f'{self.teacher_recorder!r} ({type(logits).__name__}) does '
                 f'not depend on the trained parts {self.parts}; record an '
                 'output computed after them (the head)')
-        for recorder in recorders.values():
-            recorder._data_buffer = [detached(d) for d in recorder.data_buffer]
+        map_teacher_records(distiller, Tensor.detach)
         return logits
 
     def forward(self, logits_T: Tensor, teacher_losses: dict,

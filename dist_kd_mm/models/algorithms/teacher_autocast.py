@@ -6,10 +6,12 @@ may run under autocast while the student trains in float32: cheaper on GPUs
 with fast half-precision math. Its records are cast back to float32 before
 any loss sees them.
 """
-from typing import Any, Optional
+from typing import Optional
 
 import torch
-from torch import Tensor, nn
+from torch import nn
+
+from .teacher_records import map_teacher_records
 
 DTYPES = {'bfloat16': torch.bfloat16, 'float16': torch.float16}
 
@@ -25,19 +27,9 @@ def autocast_dtype(option: Optional[str]) -> Optional[torch.dtype]:
     return DTYPES[option]
 
 
-def to_float32(value: Any) -> Any:
-    """``value`` with every half-precision tensor in it (nested tuples,
-    lists, dicts) cast to float32."""
-    if isinstance(value, Tensor):
-        return value.float() if value.dtype in DTYPES.values() else value
-    if isinstance(value, (tuple, list)):
-        return type(value)(to_float32(v) for v in value)
-    if isinstance(value, dict):
-        return {k: to_float32(v) for k, v in value.items()}
-    return value
-
-
 def float32_teacher_records(distiller: nn.Module) -> None:
-    """Replace every teacher record by its float32 copy."""
-    for recorder in distiller.teacher_recorders.recorders.values():
-        recorder._data_buffer = [to_float32(d) for d in recorder.data_buffer]
+    """Replace every teacher record by its copy with half-precision tensors
+    cast to float32."""
+    map_teacher_records(
+        distiller,
+        lambda t: t.float() if t.dtype in DTYPES.values() else t)

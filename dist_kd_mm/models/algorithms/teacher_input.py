@@ -112,11 +112,12 @@ class TeacherInput:
         return inputs
 
 
-def resolve_teacher_input(teacher_cfg, data_preprocessor: Optional[dict],
-                          option: Optional[dict]) -> tuple[Optional[
-                              TeacherInput], Optional[tuple[int, int]]]:
-    """The conversion the teacher needs, if any, and the input size it
-    expects when there is no conversion (checked on every forward).
+def resolve_teacher_input(
+    teacher_cfg, data_preprocessor: Optional[dict], option: Optional[dict]
+) -> tuple[Optional[TeacherInput], Optional[tuple[int, int]], str]:
+    """The conversion the teacher needs, if any; the input size it expects
+    when there is no conversion (checked on every forward); and the name of
+    the teacher's config, for the messages.
 
     Args:
         teacher_cfg: the algorithm's ``teacher`` argument.
@@ -142,7 +143,7 @@ def resolve_teacher_input(teacher_cfg, data_preprocessor: Optional[dict],
                 'model.teacher_input=dict() to convert the inputs to the '
                 "teacher's own normalization (and size), or use a teacher "
                 'trained like the student.')
-        return None, size
+        return None, size, name
     unknown = set(option) - {'mean', 'std', 'to_rgb', 'size'}
     if unknown:
         raise ValueError(f'teacher_input: unknown keys {sorted(unknown)}; '
@@ -154,7 +155,7 @@ def resolve_teacher_input(teacher_cfg, data_preprocessor: Optional[dict],
     teacher.update({k: option[k] for k in ('mean', 'std', 'to_rgb')
                     if k in option})
     return TeacherInput(student, normalization_of(teacher),
-                        _pair(option.get('size', size))), None
+                        _pair(option.get('size', size))), None, name
 
 
 def _same(a: dict, b: dict) -> bool:

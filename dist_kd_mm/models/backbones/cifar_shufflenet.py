@@ -55,7 +55,6 @@ class ShuffleV2Unit(nn.Module):
     def __init__(self, in_channels: int, out_channels: int,
                  stride: int) -> None:
         super().__init__()
-        self.stride = stride
         half = out_channels // 2
         branch_in = in_channels if stride == 2 else in_channels // 2
         self.main = nn.Sequential(
