@@ -18,11 +18,11 @@ from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import DATASETS
 from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
-from mmpretrain.structures import DataSample
 from mmrazor.registry import MODELS as MMRAZOR_MODELS
 
 from dist_kd_mm import SingleTeacherDistill
 from helpers import REPO_ROOT
+from helpers.classification_batches import random_classification_batch
 
 CONFIGS = osp.join(REPO_ROOT, 'configs')
 DISTILL_CONFIGS = sorted(
@@ -36,18 +36,6 @@ PLAIN_CONFIGS = sorted(
 
 def config_id(path):
     return osp.relpath(path, CONFIGS)
-
-
-def random_batch(num_classes, channels, batch_size=4, size=32, seed=0):
-    generator = torch.Generator().manual_seed(seed)
-    inputs = [
-        torch.randint(0, 256, (channels, size, size), generator=generator,
-                      dtype=torch.uint8) for _ in range(batch_size)
-    ]
-    labels = torch.randint(0, num_classes, (batch_size, ),
-                           generator=generator)
-    samples = [DataSample().set_gt_label(int(label)) for label in labels]
-    return dict(inputs=inputs, data_samples=samples)
 
 
 def build_distill_model(cfg, size=None):
@@ -75,8 +63,9 @@ def one_train_step(model, preprocessor_cfg, size=32):
         torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
                         lr=0.01))
     model.train()
-    batch = random_batch(preprocessor_cfg.num_classes,
-                         channels=len(preprocessor_cfg.mean), size=size)
+    batch = random_classification_batch(
+        size=size, channels=len(preprocessor_cfg.mean),
+        num_classes=preprocessor_cfg.num_classes)
     log_vars = model.train_step(batch, optim_wrapper)
     return {key: float(torch.as_tensor(value).detach())
             for key, value in log_vars.items()}

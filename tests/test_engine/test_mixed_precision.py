@@ -8,11 +8,11 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
-from mmpretrain.structures import DataSample
 from mmrazor.registry import MODELS as MMRAZOR_MODELS
 
 from dist_kd_mm import DISTLoss
 from helpers import TEST_CONFIGS
+from helpers.classification_batches import random_classification_batch
 from helpers.detection_batches import build_distiller, coco_batch, det_config
 from helpers.segmentation_batches import (
     SEG_CONFIGS,
@@ -25,12 +25,7 @@ def classification_case(_):
     cfg = Config.fromfile(f'{TEST_CONFIGS}/dist_tiny-resnet_imagefolder.py')
     with DefaultScope.overwrite_default_scope('mmrazor'):
         model = MMRAZOR_MODELS.build(cfg.model)
-    generator = torch.Generator().manual_seed(0)
-    batch = dict(
-        inputs=[torch.randint(0, 256, (3, 32, 32), generator=generator,
-                              dtype=torch.uint8) for _ in range(4)],
-        data_samples=[DataSample().set_gt_label(i % 3) for i in range(4)])
-    return model, batch
+    return model, random_classification_batch()
 
 
 # bf16 convolutions are emulated on CPUs without bf16 units: small images

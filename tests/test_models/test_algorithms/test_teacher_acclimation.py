@@ -13,6 +13,10 @@ from mmrazor.registry import MODELS
 
 from dist_kd_mm.models.algorithms.teacher_acclimation import targets_of
 from helpers import TEST_CONFIGS
+from helpers.classification_batches import (
+    distill_losses,
+    random_classification_batch,
+)
 
 CONFIG = osp.join(TEST_CONFIGS, 'dist-plus_tiny-resnet_imagefolder.py')
 PARTS = ('teacher.backbone.layer4.', 'teacher.head.')
@@ -33,19 +37,6 @@ def build(model_cfg=None, **options):
     return model
 
 
-def batch(num=4, seed=0):
-    generator = torch.Generator().manual_seed(seed)
-    images = [torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8,
-                            generator=generator) for _ in range(num)]
-    samples = [DataSample().set_gt_label(i % 3) for i in range(num)]
-    return dict(inputs=images, data_samples=samples)
-
-
-def losses_of(model, data):
-    data = model.data_preprocessor(data, True)
-    return model.loss(data['inputs'], data['data_samples'])
-
-
 def grads(model, losses, keys):
     model.zero_grad(set_to_none=True)
     sum(v for k, v in losses.items() if k.startswith(keys)).backward()
@@ -60,7 +51,7 @@ def test_a_step_changes_only_the_named_teacher_parts():
     with DefaultScope.overwrite_default_scope('mmrazor'):
         optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    log = model.train_step(batch(), optim_wrapper)
+    log = model.train_step(random_classification_batch(), optim_wrapper)
     assert 0.0 < log['teacher.loss_ta'].item() <= 2.0
     after = model.state_dict()
     changed = {k for k in before if not torch.equal(before[k], after[k])}
@@ -77,14 +68,14 @@ def test_a_step_changes_only_the_named_teacher_parts():
 def test_gradients_do_not_cross_between_teacher_and_student():
     model = build()
     model.train()
-    losses = losses_of(model, batch())
+    losses = distill_losses(model, random_classification_batch())
     assert set(losses) == {'student.loss', 'teacher.loss_ta',
                            'teacher.loss_task', 'distill.loss_dist',
                            'distill.loss_feature'}
     from_acclimation = grads(model, losses, ('teacher.', ))
     assert from_acclimation and all(k.startswith(PARTS)
                                     for k in from_acclimation)
-    losses = losses_of(model, batch())
+    losses = distill_losses(model, random_classification_batch())
     from_student = grads(model, losses, DISTILL_ONLY)
     assert not any(k.startswith('teacher.') for k in from_student)
     assert any(k.startswith('distiller.connectors.') for k in from_student)
@@ -110,8 +101,8 @@ def test_the_teacher_learning_rate_comes_from_paramwise_cfg():
 def test_the_teacher_task_loss_is_its_cross_entropy_or_off():
     model = build()
     model.train()
-    data = batch()
-    losses = losses_of(model, data)
+    data = random_classification_batch()
+    losses = distill_losses(model, data)
     logits = model.distiller.teacher_recorders.recorders['fc'].data_buffer[0]
     labels = torch.tensor([0, 1, 2, 0])
     expected = torch.nn.functional.cross_entropy(logits, labels)
@@ -119,7 +110,7 @@ def test_the_teacher_task_loss_is_its_cross_entropy_or_off():
         expected.item(), rel=1e-5)
     model = build(teacher_acclimation=dict(task_loss_weight=0.0))
     model.train()
-    losses = losses_of(model, batch())
+    losses = distill_losses(model, random_classification_batch())
     assert 'teacher.loss_task' not in losses and 'teacher.loss_ta' in losses
 
 
@@ -140,12 +131,12 @@ def test_modes_frozen_rest_in_eval_and_parts_in_train():
 def test_mixed_labels_use_the_largest_score():
     model = build()
     model.train()
-    data = batch()
+    data = random_classification_batch()
     for sample in data['data_samples']:
         score = torch.zeros(10)
         score[[1, 7]] = torch.tensor([0.3, 0.7])
         sample.set_gt_score(score)
-    losses = losses_of(model, data)
+    losses = distill_losses(model, data)
     logits = model.distiller.teacher_recorders.recorders['fc'].data_buffer[0]
     student = model.distiller.student_recorders.recorders['fc'].data_buffer[0]
     expected = model.acclimation.loss(logits, student,
@@ -174,11 +165,11 @@ def test_a_record_before_the_parts_and_a_trainable_teacher_are_refused():
                                            student_recorder='feature'))
     model.train()
     with pytest.raises(RuntimeError, match="'feature'.*does not depend"):
-        losses_of(model, batch())
+        distill_losses(model, random_classification_batch())
 
 
 def test_samples_without_labels_are_refused():
-    samples = batch()['data_samples']
+    samples = random_classification_batch()['data_samples']
     assert targets_of(samples).tolist() == [0, 1, 2, 0]
     samples[2] = DataSample()
     with pytest.raises(ValueError, match='data sample 2 has neither'):

@@ -8,10 +8,13 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
-from mmpretrain.structures import DataSample
 from mmrazor.registry import MODELS
 
 from helpers import TEST_CONFIGS
+from helpers.classification_batches import (
+    distill_losses,
+    random_classification_batch,
+)
 
 TINY = osp.join(TEST_CONFIGS, 'dist_tiny-resnet_imagefolder.py')
 
@@ -23,14 +26,6 @@ def build(**changes):
     torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('mmrazor'):
         return MODELS.build(model_cfg)
-
-
-def batch(seed=0):
-    generator = torch.Generator().manual_seed(seed)
-    images = [torch.randint(0, 256, (3, 32, 32), generator=generator,
-                            dtype=torch.uint8) for _ in range(8)]
-    samples = [DataSample().set_gt_label(i % 3) for i in range(8)]
-    return dict(inputs=images, data_samples=samples)
 
 
 def dtypes_seen(model):
@@ -52,8 +47,7 @@ def dtypes_seen(model):
 
 
 def losses_of(model):
-    data = model.data_preprocessor(batch(), True)
-    return model.loss(data['inputs'], data['data_samples'])
+    return distill_losses(model, random_classification_batch(batch_size=8))
 
 
 def test_teacher_runs_in_bfloat16_and_the_losses_see_float32():

@@ -11,7 +11,6 @@ from mmengine.config import Config
 from mmengine.hub import get_config
 from mmengine.registry import DefaultScope
 from mmpretrain.models import ClsDataPreprocessor
-from mmpretrain.structures import DataSample
 from mmrazor.registry import MODELS
 
 from dist_kd_mm.models.algorithms.teacher_input import (
@@ -20,6 +19,7 @@ from dist_kd_mm.models.algorithms.teacher_input import (
     normalization_of,
 )
 from helpers import REPO_ROOT
+from helpers.classification_batches import random_classification_batch
 
 R34_R18 = osp.join(REPO_ROOT, 'configs', 'distill', 'mmpretrain', 'dist',
                    'dist_logits_resnet34_resnet18_8xb32_in1k.py')
@@ -30,18 +30,12 @@ INCEPTION_BGR = dict(mean=[127.5, 127.5, 127.5], std=[127.5, 64.0, 32.0],
                      to_rgb=False)
 
 
-def raw_batch(size=16, seed=0):
-    generator = torch.Generator().manual_seed(seed)
-    return [torch.randint(0, 256, (3, size, size), generator=generator,
-                          dtype=torch.uint8) for _ in range(2)]
-
-
 def preprocess(settings, images):
     return ClsDataPreprocessor(**settings)(dict(inputs=images))['inputs']
 
 
 def test_conversion_equals_the_teachers_own_preprocessing():
-    images = raw_batch()
+    images = random_classification_batch(batch_size=2, size=16)['inputs']
     student = preprocess(IMAGENET, images)
     teacher = preprocess(INCEPTION_BGR, images)
     convert = TeacherInput(IMAGENET, INCEPTION_BGR, None)
@@ -87,13 +81,12 @@ def test_another_normalization_stops_the_build():
 
 
 def train_step(model, size):
-    images = raw_batch(size)
-    samples = [DataSample().set_gt_label(1) for _ in images]
     optimizer = torch.optim.SGD(
         [p for p in model.parameters() if p.requires_grad], lr=0.01)
     from mmengine.optim import OptimWrapper
-    return model.train_step(dict(inputs=images, data_samples=samples),
-                            OptimWrapper(optimizer))
+    return model.train_step(
+        random_classification_batch(batch_size=2, size=size),
+        OptimWrapper(optimizer))
 
 
 def test_another_input_size_stops_the_first_forward_or_is_resized():
