@@ -49,8 +49,8 @@ test: install
 	$(PY) -m ruff check dist_kd_mm tools tests configs setup.py
 	$(PY) -m pytest tests
 
-# the CUDA checks only (tests marked gpu); on a machine without CUDA they are
-# not collected and pytest exits 5 (no tests), which this target reports
+# the CUDA checks only (tests marked gpu); without CUDA they are not
+# collected, so the target stops first with a message saying so
 test-gpu: install
 	$(PY) -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'make test-gpu: torch.cuda.is_available() is False on this machine')"
 	$(PY) -m pytest -m gpu tests
