@@ -52,6 +52,13 @@ def run_command(args: list[str], cwd: str, timeout: int = 600,
 TRAIN_LOADERS = ('train_dataloader', 'val_dataloader')
 
 
+# ``--cfg-options`` for one small epoch of an ImageNet-layout fixture
+ONE_SMALL_EPOCH = [
+    f'{loader}.{key}' for loader in TRAIN_LOADERS
+    for key in ('batch_size=4', 'num_workers=0')
+] + ['train_cfg.max_epochs=1', 'default_hooks.logger.interval=1']
+
+
 def data_root_options(data_root: str, loaders=TRAIN_LOADERS) -> list[str]:
     """``--cfg-options`` entries pointing the loaders at ``data_root``."""
     return [f'{loader}.dataset.data_root={data_root}' for loader in loaders]

@@ -7,16 +7,17 @@ import os.path as osp
 import torch
 
 from dist_kd_mm.engine import RMSpropTF
-from helpers import REPO_ROOT, mim_train, save_untrained_teacher
+from helpers import (
+    ONE_SMALL_EPOCH,
+    REPO_ROOT,
+    mim_train,
+    save_untrained_teacher,
+)
 
 CONFIG = osp.join(REPO_ROOT, 'configs', 'distill', 'mmpretrain', 'dist',
                   'dist_logits_resnet50-rsb_resnet18_8xb96-b2-450e_in1k.py')
 TEACHER_CFG = 'mmpretrain::resnet/resnet50_8xb256-rsb-a1-600e_in1k.py'
-SMALL = [
-    f'{loader}.{key}' for loader in ('train_dataloader', 'val_dataloader')
-    for key in ('batch_size=4', 'num_workers=0')
-] + ['train_cfg.max_epochs=1', 'default_hooks.logger.interval=1',
-     'default_hooks.checkpoint.interval=1']
+SMALL = ONE_SMALL_EPOCH + ['default_hooks.checkpoint.interval=1']
 
 
 def test_mim_train_b2_recipe(tmp_path, tiny_imagenet):

@@ -5,15 +5,17 @@ import os.path as osp
 
 import torch
 
-from helpers import REPO_ROOT, mim_train, save_untrained_teacher
+from helpers import (
+    ONE_SMALL_EPOCH,
+    REPO_ROOT,
+    mim_train,
+    save_untrained_teacher,
+)
 
 CONFIG = osp.join(REPO_ROOT, 'configs', 'distill', 'mmpretrain', 'dist-plus',
                   'dist-plus_resnet34_resnet18_8xb32_in1k.py')
 TEACHER_CFG = 'mmpretrain::resnet/resnet34_8xb32_in1k.py'
-SMALL = [
-    f'{loader}.{key}' for loader in ('train_dataloader', 'val_dataloader')
-    for key in ('batch_size=4', 'num_workers=0')
-] + ['train_cfg.max_epochs=1', 'default_hooks.logger.interval=1']
+SMALL = ONE_SMALL_EPOCH
 
 
 def test_mim_train_dist_plus_acclimates_and_validates(tmp_path,
