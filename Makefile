@@ -1,26 +1,47 @@
-# Set-up and checks. Every target creates or refreshes .venv/ and is
-# idempotent: stamps under .venv/.stamps record what is installed, so a second
+# Set-up and checks. Every target creates or refreshes a venv and is
+# idempotent: stamps under $(VENV)/.stamps record what is installed, so a second
 # run installs and builds nothing.
+#
+# The default pair is this machine's python3 with torch $(DEFAULT_TORCH), in .venv/.
+# Another pair gets its own venv, e.g.
+#   make test PYTHON=python3.12 TORCH=2.11.0   (.venv-python3.12-torch2.11.0/)
+# TORCHVISION defaults to the release that pairs with TORCH
+# (tools/install/torchvision_for.sh).
+# On a machine with a GPU, or with CUDA_ARCHS="8.0 9.0" given, mmcv's and
+# torchsort's ops are built with CUDA (tools/install/cuda_build.sh).
+DEFAULT_TORCH := 2.14.1
 PYTHON ?= python3
-VENV := .venv
+TORCH ?= $(DEFAULT_TORCH)
+TORCHVISION ?= $(shell bash tools/install/torchvision_for.sh $(TORCH))
+ifeq ($(PYTHON) $(TORCH),python3 $(DEFAULT_TORCH))
+VENV ?= .venv
+else
+VENV ?= .venv-$(notdir $(PYTHON))-torch$(TORCH)
+endif
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --no-input
-CONSTRAINTS := -c requirements/build.txt
+TORCH_PIN := $(VENV)/torch-pin.txt
+CONSTRAINTS := -c requirements/build.txt -c $(TORCH_PIN)
 STAMPS := $(VENV)/.stamps
 # pip's own warnings about this machine's local package mirrors are noise
 QUIET_PIP := 2>&1 | grep -v 'is ignored: it is neither a file nor a directory' ; test $${PIPESTATUS[0]} -eq 0
 
 SHELL := /bin/bash
 
-.PHONY: install test test-gpu demo lint clean
+.PHONY: install test test-gpu demo lint clean FORCE
 
 install: $(STAMPS)/package
 
 $(PY):
-	$(PYTHON) -m venv $(VENV)
+	"$$(bash tools/install/find_python.sh $(PYTHON))" -m venv $(VENV)
 
-$(STAMPS)/build: requirements/build.txt | $(PY)
-	$(PIP) install -r requirements/build.txt $(QUIET_PIP)
+# rewritten only when the pair changes, so that the stamps below stay valid
+$(TORCH_PIN): FORCE | $(PY)
+	@printf 'torch==%s\ntorchvision==%s\n' '$(TORCH)' '$(TORCHVISION)' > $@.new
+	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+
+$(STAMPS)/build: requirements/build.txt $(TORCH_PIN)
+	$(PIP) install -r requirements/build.txt -r $(TORCH_PIN) $(QUIET_PIP)
 	@mkdir -p $(STAMPS) && touch $@
 
 # mmcv is not a pip requirement of the OpenMMLab packages, so they install
@@ -30,14 +51,18 @@ $(STAMPS)/runtime: $(STAMPS)/build requirements/runtime.txt requirements/mim.txt
 	$(PIP) install $(CONSTRAINTS) --no-deps -r requirements/mim.txt $(QUIET_PIP)
 	@touch $@
 
-$(STAMPS)/mmcv: $(STAMPS)/runtime tools/install/build_mmcv.sh tools/install/wheel_cache.sh
+# The two builds run every time: each script installs nothing when the venv
+# already holds its build key (versions, CUDA or CPU, architectures), and its
+# stamp changes only with that key, so that a GPU present or CUDA_ARCHS given
+# later rebuilds them for CUDA.
+$(STAMPS)/mmcv: $(STAMPS)/runtime FORCE
 	bash tools/install/build_mmcv.sh $(PY)
-	@touch $@
+	@cmp -s $(VENV)/mmcv-build-key $@ || cp $(VENV)/mmcv-build-key $@
 
 # torchsort (CMKDLoss's soft ranks) also exists only as a source distribution.
-$(STAMPS)/torchsort: $(STAMPS)/runtime tools/install/build_torchsort.sh tools/install/wheel_cache.sh
+$(STAMPS)/torchsort: $(STAMPS)/runtime FORCE
 	bash tools/install/build_torchsort.sh $(PY)
-	@touch $@
+	@cmp -s $(VENV)/torchsort-build-key $@ || cp $(VENV)/torchsort-build-key $@
 
 # This package, editable (pure Python: nothing of its own is compiled).
 $(STAMPS)/package: $(STAMPS)/mmcv $(STAMPS)/torchsort setup.py
@@ -63,3 +88,5 @@ lint: install
 
 clean:
 	rm -rf $(VENV) dist_kd_mm/.mim build *.egg-info
+
+FORCE:

@@ -4,43 +4,46 @@
 #
 # torchsort ships only as a source distribution with a C++ extension that
 # must be compiled against the installed torch (no build isolation; torch's
-# cpp_extension passes -std=c++20, which torch >= 2.14 headers need). Its
-# setup.py builds a CUDA extension whenever an `nvcc` command runs, which
-# fails on a machine with a CUDA toolkit but no GPU (torch finds no
-# architecture to compile for). So the CUDA extension is built only when torch
-# sees a GPU or FORCE_CUDA=1 (with TORCH_CUDA_ARCH_LIST); otherwise the build
+# cpp_extension passes the C++ standard that torch's headers need). Its
+# setup.py adds a CUDA extension (isotonic regression on the GPU) whenever an
+# `nvcc` command runs. So the CUDA extension is built exactly when
+# tools/install/cuda_build.sh says so (torch sees a GPU, or an architecture
+# list is given), with its CUDA_HOME's nvcc first on PATH; otherwise the build
 # runs with a PATH without nvcc. The wheel is cached like mmcv's
 # (tools/install/wheel_cache.sh), keyed by torchsort, torch, Python and the
-# CUDA flag.
+# CUDA flags.
 #
 # Usage: build_torchsort.sh PYTHON [TORCHSORT_VERSION]
-# Environment: DIST_KD_MM_CACHE (cache root), FORCE_CUDA, TORCH_CUDA_ARCH_LIST
+# Environment: DIST_KD_MM_CACHE (cache root); CUDA_ARCHS or
+#   TORCH_CUDA_ARCH_LIST, FORCE_CUDA, CUDA_HOME: see cuda_build.sh
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/wheel_cache.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/cuda_build.sh"
 
 python=$(python_of "${1:?usage: build_torchsort.sh PYTHON [TORCHSORT_VERSION]}")
 version=${2:-0.1.10}
 
+cuda_build_env "$python"
 build_path=$PATH
-cuda=${FORCE_CUDA:-0}
-if [ "$cuda" != 1 ] && "$python" -c 'import sys, torch; sys.exit(not torch.cuda.is_available())'; then
-    cuda=1
-fi
-if [ "$cuda" != 1 ]; then
+if [ "$BUILD_CUDA" = 1 ]; then
+    key=$(build_key "$python" "torchsort${version}" "cuda1-arch${TORCH_CUDA_ARCH_LIST}-nvcc$(nvcc_major_minor)")
+else
     # drop every PATH entry that holds an nvcc
     build_path=$(tr ':' '\n' <<<"$PATH" | while read -r dir; do
         [ -n "$dir" ] && [ ! -e "$dir/nvcc" ] && printf '%s:' "$dir"; done)
     build_path=${build_path%:}
+    key=$(build_key "$python" "torchsort${version}" "cuda0")
 fi
-key=$(build_key "$python" "torchsort${version}" "cuda${cuda}")
 
 works() {
-    "$python" -c 'import torch, torchsort; torchsort.soft_rank(torch.rand(2, 5))' >/dev/null 2>&1
+    "$python" -c 'import torch, torchsort; torchsort.soft_rank(torch.rand(2, 5))' >/dev/null 2>&1 || return 1
+    # a CUDA build has the extension that CUDA tensors need
+    [ "$BUILD_CUDA" = 0 ] || "$python" -c 'import torchsort.isotonic_cuda' >/dev/null 2>&1
 }
 
 build_torchsort() {
     local work=$1 src
-    echo "Building torchsort $version (key $key), about 2 minutes."
+    echo "Building torchsort $version (key $key), about 2 minutes (CPU) or 5 (with CUDA)."
     src=$(fetch_sdist "$python" torchsort "$version" "$work")
     (cd "$src" && PATH=$build_path \
         "$python" -m pip wheel --quiet --no-deps --no-build-isolation -w "$work/dist" . \

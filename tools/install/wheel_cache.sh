@@ -22,6 +22,14 @@ build_key() {
     echo "$2-torch${torch_version}-${py_tag}-${3// /_}"
 }
 
+# torch_cxx_std PYTHON: the C++ standard torch's headers need (c++20 from
+# torch 2.14 on, which stops older standards with an #error; c++17 before)
+torch_cxx_std() {
+    "$1" -c 'import torch
+major, minor = (int(p) for p in torch.__version__.split(".")[:2])
+print("c++20" if (major, minor) >= (2, 14) else "c++17")'
+}
+
 # fetch_sdist PYTHON NAME VERSION DIR: unpack NAME==VERSION's sdist in DIR and
 # print the source folder
 fetch_sdist() {
