@@ -181,6 +181,34 @@ def test_distill_configs_follow_the_paper():
             raise AssertionError(f'no recipe audit for {path}')
 
 
+B1_CONFIGS = [p for p in DISTILL_CONFIGS + PLAIN_CONFIGS
+              if p.endswith('8xb32_in1k.py')]
+
+
+@pytest.mark.parametrize('path', B1_CONFIGS, ids=config_id)
+def test_b1_weight_decay_spares_1d_parameters_and_biases(path):
+    """The optimizer built from the config on the real model: weight decay
+    1e-4 on every weight of two or more dimensions, none on 1-D parameters
+    and biases (the authors' filter_bias_and_bn)."""
+    from mmengine.optim import build_optim_wrapper
+    cfg = Config.fromfile(path)
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        model = (build_distill_model(cfg) if cfg.model.get('distiller')
+                 else MMPRETRAIN_MODELS.build(cfg.model))
+        optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    decay = {id(param): group['weight_decay']
+             for group in optim_wrapper.optimizer.param_groups
+             for param in group['params']}
+    checked = {'decayed': 0, 'spared': 0}
+    for name, param in model.named_parameters():
+        if not param.requires_grad or name.startswith('teacher.'):
+            continue  # frozen teacher; DIST+'s acclimated parts: own keys
+        spared = param.ndim == 1 or name.endswith('.bias')
+        assert decay[id(param)] == (0.0 if spared else 1e-4), name
+        checked['spared' if spared else 'decayed'] += 1
+    assert checked['decayed'] > 10 and checked['spared'] > 10, checked
+
+
 RSB_R50 = 'mmpretrain::resnet/resnet50_8xb256-rsb-a1-600e_in1k.py'
 SWIN_L = 'mmpretrain::swin_transformer/swin-large_16xb64_in1k.py'
 
@@ -214,6 +242,7 @@ def check_b2(cfg, teacher):
     assert (decay.type, decay.gamma) == ('MultiStepLR', 0.97)
     assert cfg.default_hooks.ema.type == 'EMAHook'
     assert cfg.default_hooks.ema.momentum == 1e-4  # decay 0.9999
+    assert cfg.default_hooks.ema.update_buffers  # BN statistics averaged
     head = cfg.model.architecture.head
     assert head.type == 'dist_kd_mm.DropoutLinearClsHead'
     assert head.dropout_rate == 0.2

@@ -95,3 +95,50 @@ def test_retinanet_dist_has_one_loss_per_fpn_level(tiny_coco, monkeypatch):
         (2, 720, -(-height // 2**level), -(-width // 2**level))
         for level in range(3, 8)]
     assert all(s == t for s, t in shapes)
+
+
+def authors_retinanet_dist(logits_S, logits_T, eps=1e-8):
+    """DIST as the authors' code computes it on a (N, A*C, H, W) sigmoid
+    map, written here in float64: every position one row of A*C scores."""
+    def rows(x):
+        return x.double().permute(0, 2, 3, 1).reshape(-1, x.shape[1])
+
+    def mean_pearson(a, b):  # one correlation per row
+        a = a - a.mean(1, keepdim=True)
+        b = b - b.mean(1, keepdim=True)
+        return ((a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1) + eps)).mean()
+
+    y_s, y_t = rows(logits_S).sigmoid(), rows(logits_T).sigmoid()
+    inter = 1 - mean_pearson(y_s, y_t)
+    intra = 1 - mean_pearson(y_s.t(), y_t.t())
+    return inter + intra
+
+
+def test_retinanet_dist_is_the_authors_flattening():
+    """The shipped RetinaNet loss: positions are the instances and the
+    9*80 channels the classes (values and gradients against the authors'
+    flattening); each-anchor rows (num_anchors=9) are another loss."""
+    from mmengine.config import Config
+
+    from dist_kd_mm.registry import MODELS
+    path = [p for p in DET_CONFIGS
+            if osp.basename(p).startswith('dist_cls-logits_retinanet')][0]
+    losses = Config.fromfile(path).model.distiller.distill_losses
+    assert set(losses) == {f'loss_dist_p{level}' for level in range(3, 8)}
+    generator = torch.Generator().manual_seed(0)
+    logits_T = torch.randn(2, 720, 6, 5, generator=generator) * 3 - 4
+    student = torch.randn(2, 720, 6, 5, generator=generator) * 3 - 4
+    for name, loss_cfg in losses.items():
+        loss = MODELS.build(loss_cfg)
+        logits_S = student.clone().requires_grad_()
+        value = loss(logits_S, logits_T)
+        value.backward()
+        reference_S = student.double().requires_grad_()
+        reference = authors_retinanet_dist(reference_S, logits_T)
+        reference.backward()
+        torch.testing.assert_close(value.double(), reference.detach(),
+                                   rtol=1e-5, atol=1e-7, msg=name)
+        torch.testing.assert_close(logits_S.grad.double(), reference_S.grad,
+                                   rtol=1e-4, atol=1e-9, msg=name)
+    per_anchor = MODELS.build({**losses['loss_dist_p3'], 'num_anchors': 9})
+    assert abs(float(per_anchor(student, logits_T)) - value.item()) > 1e-3

@@ -22,4 +22,8 @@ model = dict(
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
         topk=(1, 5)))
 
-optim_wrapper = dict(optimizer=dict(nesterov=True))
+# no weight decay on 1-D parameters and biases, as the DIST authors' B1
+optim_wrapper = dict(
+    optimizer=dict(nesterov=True),
+    paramwise_cfg=dict(
+        norm_decay_mult=0.0, bias_decay_mult=0.0, flat_decay_mult=0.0))

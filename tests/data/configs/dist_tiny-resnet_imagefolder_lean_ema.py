@@ -5,5 +5,6 @@ _base_ = ['./dist_tiny-resnet_imagefolder_lean.py']
 
 custom_hooks = [
     dict(type='dist_kd_mm.LeanCheckpointHook'),
-    dict(type='EMAHook', momentum=0.1, priority='ABOVE_NORMAL'),
+    dict(type='EMAHook', momentum=0.1, update_buffers=True,
+         priority='ABOVE_NORMAL'),
 ]

@@ -6,6 +6,7 @@ custom_imports = dict(
     imports=['dist_kd_mm', 'stop_training_hook'], allow_failed_imports=False)
 custom_hooks = [
     dict(type='dist_kd_mm.LeanCheckpointHook'),
-    dict(type='EMAHook', momentum=0.1, priority='ABOVE_NORMAL'),
+    dict(type='EMAHook', momentum=0.1, update_buffers=True,
+         priority='ABOVE_NORMAL'),
     dict(type='StopTrainingHook', stop_after_iter=2),
 ]

@@ -1,9 +1,12 @@
 # DIST on RetinaNet's dense classification logits, the DIST paper's COCO
 # setting: sigmoid instead of softmax, beta = gamma = 1, weight 1, tau 1, one
 # loss per FPN level. The shared head's retina_cls conv runs once per level
-# (P3..P7), so its recorder holds five records, record_idx 0..4. Each anchor
-# at each position is an instance over the 80 classes (num_anchors=9: mmdet's
-# channel layout anchor * 80 + class).
+# (P3..P7), so its recorder holds five records, record_idx 0..4. As the
+# authors' code flattens the (N, 9*80, H, W) map (hunto/MasKD,
+# mmrazor/models/losses/dist_kd.py), each position is one instance and all
+# 720 channels (9 anchors x 80 classes) are its class axis. This project's
+# alternative, each anchor an instance over the 80 classes, is
+# num_anchors=9 (configs/README.md, differences from the authors' code).
 NUM_LEVELS = 5
 
 
@@ -14,8 +17,7 @@ def _dist_loss():
         intra_loss_weight=1.0,
         tau=1.0,
         loss_weight=1.0,
-        activation='sigmoid',
-        num_anchors=9)
+        activation='sigmoid')
 
 
 def _mapping(level):

@@ -3,8 +3,8 @@
 # through its own learnable 1x1 conv with bias (an mmrazor connector, trained
 # with the student); one loss per level, weight 1 each, summed.
 # - mimic_distiller: "+mimic" of the DIST paper's COCO experiments, mmdet's
-#   MSELoss (mean over elements). The weight is this project's choice; the
-#   paper does not give it.
+#   MSELoss (mean over elements), weight 1 per FPN level as the authors'
+#   configs set it (the paper's text does not give it).
 # - dist_plus_distiller: DIST+'s channel and spatial relations
 #   (dist_kd_mm.DISTFeatureLoss, weights 1, the paper's COCO setting). The
 #   paper leaves open whether the levels share a connector and are summed or

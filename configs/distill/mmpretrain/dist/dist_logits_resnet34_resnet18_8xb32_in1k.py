@@ -22,6 +22,12 @@ model = dict(
 
 # B1 recipe: SGD lr 0.1 momentum 0.9 weight decay 1e-4 (from the student's
 # config) with Nesterov momentum, 100 epochs, x0.1 at 30/60/90, 8 GPUs x 32.
-optim_wrapper = dict(optimizer=dict(nesterov=True))
+# No weight decay on 1-D parameters and biases (BN weights and biases, the fc
+# bias), as the authors' optimizer builder does by default
+# (filter_bias_and_bn in hunto/image_classification_sota lib/utils/optim.py).
+optim_wrapper = dict(
+    optimizer=dict(nesterov=True),
+    paramwise_cfg=dict(
+        norm_decay_mult=0.0, bias_decay_mult=0.0, flat_decay_mult=0.0))
 find_unused_parameters = True
 val_cfg = dict(_delete_=True, type='dist_kd_mm.SingleTeacherDistillValLoop')

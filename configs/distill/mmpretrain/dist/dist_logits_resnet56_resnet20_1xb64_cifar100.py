@@ -1,7 +1,8 @@
-# DIST, CIFAR-100: ResNet-56 teacher -> ResNet-20 student (tau 4, loss weight 2).
-# No CIFAR checkpoints of the teacher exist: train it first with
-#   tools/train.py configs/mmpretrain/cifar100/resnet56_1xb64_cifar100.py
-# which writes the checkpoint that teacher_ckpt names (or set your own).
+# DIST, CIFAR-100: ResNet-56 teacher -> ResNet-20 student (tau 4, loss weight
+# 2). The teacher checkpoint: the OpenMMLab zoo has none; train it with
+# tools/train.py configs/mmpretrain/cifar100/resnet56_1xb64_cifar100.py, which
+# writes the file that teacher_ckpt names, or convert the DIST authors'
+# (DIST_KD release v0.0.2, cifar_ckpts.zip) and set teacher_ckpt to it.
 _base_ = [
     '../../../mmpretrain/cifar100/resnet20_1xb64_cifar100.py',
     '../_base_/dist_logits_cifar100.py',

@@ -70,7 +70,9 @@ val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=768)
 # in default_hooks (not custom_hooks), so that a distillation leaf can add
-# its own custom_hooks from a second base
+# its own custom_hooks from a second base; BN statistics averaged too, as the
+# authors' EMA does (update_buffers)
 default_hooks = dict(
-    ema=dict(type='EMAHook', momentum=1e-4, priority='ABOVE_NORMAL'),
+    ema=dict(type='EMAHook', momentum=1e-4, update_buffers=True,
+             priority='ABOVE_NORMAL'),
     checkpoint=dict(interval=10, max_keep_ckpts=3))
