@@ -19,10 +19,15 @@ major=$("$python" -c 'import torch; print((torch.version.cuda or "none").split("
 [ "$major" != none ] || { echo "check_cuda_ops.sh: error: the torch of $python is a CPU-only build" >&2; exit 1; }
 
 tools="$cache_root/cuda/cuobjdump-$major"
+mkdir -p "$cache_root/cuda"
 if [ ! -e "$tools/.complete" ]; then
     rm -rf "$tools"
-    "$python" -m pip install --quiet --disable-pip-version-check --no-deps --target "$tools" \
-        "nvidia-cuda-cuobjdump==$major.*" 2>&1 | { grep -v 'is ignored: it is neither' >&2 || true; }
+    if ! "$python" -m pip install --quiet --disable-pip-version-check --no-deps --target "$tools" \
+            "nvidia-cuda-cuobjdump==$major.*" > "$tools.log" 2>&1; then
+        grep -v 'is ignored: it is neither' "$tools.log" >&2 || true
+        echo "check_cuda_ops.sh: error: pip could not install nvidia-cuda-cuobjdump==$major.*" >&2
+        exit 1
+    fi
     touch "$tools/.complete"
 fi
 cuobjdump=$(find "$tools" -name cuobjdump -type f | head -n 1)
