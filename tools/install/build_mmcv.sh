@@ -27,7 +27,7 @@ mmcv_version=${2:-2.1.0}
 cxx_std=$(torch_cxx_std "$python")
 cuda_build_env "$python"
 if [ "$BUILD_CUDA" = 1 ]; then
-    flags="ops1-cuda1-arch${TORCH_CUDA_ARCH_LIST}-${cxx_std}-nvcc$(nvcc_major_minor)"
+    flags="ops1-cuda1-arch${TORCH_CUDA_ARCH_LIST}-${cxx_std}-nvcc$(nvcc_release "$CUDA_HOME")"
 else
     flags="ops1-cuda0-archnone-${cxx_std}"
 fi

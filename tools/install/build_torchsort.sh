@@ -26,7 +26,7 @@ version=${2:-0.1.10}
 cuda_build_env "$python"
 build_path=$PATH
 if [ "$BUILD_CUDA" = 1 ]; then
-    key=$(build_key "$python" "torchsort${version}" "cuda1-arch${TORCH_CUDA_ARCH_LIST}-nvcc$(nvcc_major_minor)")
+    key=$(build_key "$python" "torchsort${version}" "cuda1-arch${TORCH_CUDA_ARCH_LIST}-nvcc$(nvcc_release "$CUDA_HOME")")
 else
     # drop every PATH entry that holds an nvcc
     build_path=$(tr ':' '\n' <<<"$PATH" | while read -r dir; do

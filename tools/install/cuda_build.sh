@@ -40,10 +40,5 @@ EOF
     export CUDA_HOME=$home FORCE_CUDA=1 PATH="$home/bin:$PATH"
     BUILD_CUDA=1
     echo "CUDA build for architectures $TORCH_CUDA_ARCH_LIST with $CUDA_HOME/bin/nvcc" \
-        "($(nvcc_major_minor))"
-}
-
-# nvcc_major_minor: the release of the nvcc on PATH, e.g. 13.0
-nvcc_major_minor() {
-    nvcc --version | sed -n 's/.*release \([0-9][0-9]*\.[0-9][0-9]*\).*/\1/p' | head -n 1
+        "($(nvcc_release "$CUDA_HOME"))"
 }

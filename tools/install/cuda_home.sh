@@ -37,12 +37,6 @@ torch_cuda=$("$python" -c 'import torch; print(torch.version.cuda or "")') \
 ($("$python" -c 'import torch; print(torch.__version__)')): it cannot run CUDA ops. Install a CUDA build of torch."
 torch_major=${torch_cuda%%.*}
 
-# nvcc_release HOME: the CUDA release of HOME/bin/nvcc (e.g. 13.0), or nothing
-nvcc_release() {
-    [ -x "$1/bin/nvcc" ] || return 0
-    "$1/bin/nvcc" --version 2>/dev/null | sed -n 's/.*release \([0-9][0-9]*\.[0-9][0-9]*\).*/\1/p' | head -n 1
-}
-
 # system_homes: candidate toolkits installed on the system
 system_homes() {
     local nvcc

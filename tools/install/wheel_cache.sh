@@ -30,6 +30,12 @@ major, minor = (int(p) for p in torch.__version__.split(".")[:2])
 print("c++20" if (major, minor) >= (2, 14) else "c++17")'
 }
 
+# nvcc_release HOME: the CUDA release of HOME/bin/nvcc (e.g. 13.0), or nothing
+nvcc_release() {
+    [ -x "$1/bin/nvcc" ] || return 0
+    "$1/bin/nvcc" --version 2>/dev/null | sed -n 's/.*release \([0-9][0-9]*\.[0-9][0-9]*\).*/\1/p' | head -n 1
+}
+
 # fetch_sdist PYTHON NAME VERSION DIR: unpack NAME==VERSION's sdist in DIR and
 # print the source folder
 fetch_sdist() {
