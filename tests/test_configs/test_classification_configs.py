@@ -238,14 +238,20 @@ def check_b2(cfg, teacher):
     assert cfg.auto_scale_lr.base_batch_size == 8 * 96
     assert cfg.train_cfg.max_epochs == 450
     warmup, decay = cfg.param_scheduler
-    assert (warmup.type, warmup.end, warmup.by_epoch) == ('LinearLR', 3, True)
+    assert (warmup.type, warmup.end, warmup.by_epoch) == ('LinearLR', 4, True)
+    assert not warmup.get('convert_to_iter_based')  # stepped per epoch
     assert (decay.type, decay.gamma) == ('MultiStepLR', 0.97)
     assert cfg.default_hooks.ema.type == 'EMAHook'
     assert cfg.default_hooks.ema.momentum == 1e-4  # decay 0.9999
     assert cfg.default_hooks.ema.update_buffers  # BN statistics averaged
     head = cfg.model.architecture.head
-    assert head.type == 'dist_kd_mm.DropoutLinearClsHead'
-    assert head.dropout_rate == 0.2
+    if cfg.model.architecture.backbone.type == 'MobileNetV2':
+        # torchvision's MobileNet V2 (the authors' student) has dropout 0.2
+        assert head.type == 'dist_kd_mm.DropoutLinearClsHead'
+        assert head.dropout_rate == 0.2
+    else:
+        # their builder passes no dropout to torchvision's or timm's models
+        assert head.type == 'LinearClsHead'
     assert (head.loss.type, head.loss.label_smooth_val) == ('LabelSmoothLoss',
                                                             0.1)
     transforms = {t.type: t for t in cfg.train_dataloader.dataset.pipeline}
@@ -255,15 +261,27 @@ def check_b2(cfg, teacher):
     assert transforms['RandomErasing'].erase_prob == 0.2
 
 
-def test_b2_schedule_is_a_step_decay_every_2_4_epochs():
-    """The recipe's schedulers, built as the Runner builds them: after the
-    3 warm-up epochs, epoch e trains at 0.048 * 0.97 ** floor(e / 2.4)."""
+def authors_b2_lr(iteration, iters_per_epoch, base=0.048, warmup_lr=1e-6):
+    """The learning rate of the authors' B2 runs at a 0-based iteration.
+
+    Their scheduler is stepped after every iteration with the count of
+    iterations done: 3 warm-up epochs that move by one third of the way at
+    each epoch start, then torch's StepLR in closed form, with a step of 2.4
+    epochs in iterations, counted from the iteration after warm-up.
+    """
+    warmup = 3 * iters_per_epoch
+    if iteration <= warmup:
+        return warmup_lr + (base - warmup_lr) * (
+            iteration // iters_per_epoch) / 3
+    return base * 0.97**math.floor(
+        (iteration - warmup - 1) / (2.4 * iters_per_epoch))
+
+
+def b2_epoch_lrs(cfg, iters_per_epoch):
+    """The learning rate of each epoch of a B2 config, from its schedulers
+    built and stepped as the Runner's ParamSchedulerHook steps them."""
     from mmengine.optim import OptimWrapper
     from mmengine.registry import PARAM_SCHEDULERS
-    cfg = Config.fromfile(osp.join(
-        CONFIGS, 'distill', 'mmpretrain', 'dist',
-        'dist_logits_resnet50-rsb_resnet18_8xb96-b2-450e_in1k.py'))
-    iters_per_epoch = 4
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))],
                                 lr=cfg.optim_wrapper.optimizer.lr)
     wrapper = OptimWrapper(optimizer)
@@ -271,28 +289,44 @@ def test_b2_schedule_is_a_step_decay_every_2_4_epochs():
         PARAM_SCHEDULERS.build(
             dict(copy.deepcopy(c), optimizer=wrapper),
             default_args=dict(epoch_length=iters_per_epoch))
-        if c.get('convert_to_iter_based') else PARAM_SCHEDULERS.build(
-            dict(copy.deepcopy(c), optimizer=wrapper))
         for c in cfg.param_scheduler
     ]
-    first_lr = []
-    for _ in range(450):
+    lrs = []
+    for _ in range(cfg.train_cfg.max_epochs):
+        lrs.append(optimizer.param_groups[0]['lr'])
         for step in range(iters_per_epoch):
-            if step == 0:
-                first_lr.append(optimizer.param_groups[0]['lr'])
-            # as ParamSchedulerHook: iteration-based after each iteration,
-            # epoch-based after each epoch
             for scheduler in schedulers:
                 if not scheduler.by_epoch:
                     scheduler.step()
+            # the lr must not move inside an epoch
+            assert optimizer.param_groups[0]['lr'] == lrs[-1] or (
+                step == iters_per_epoch - 1)
         for scheduler in schedulers:
             if scheduler.by_epoch:
                 scheduler.step()
-    assert first_lr[0] == pytest.approx(1e-6)
-    assert first_lr[0] < first_lr[1] < first_lr[2] < 0.048
-    for epoch in range(3, 450):
-        assert first_lr[epoch] == pytest.approx(
-            0.048 * 0.97**math.floor(epoch / 2.4), rel=1e-9), epoch
+    return lrs
+
+
+@pytest.mark.parametrize('iters_per_epoch', [1669, 5005])
+def test_b2_schedule_starts_every_epoch_at_the_authors_lr(iters_per_epoch):
+    """Each epoch of the B2 configs starts at the learning rate the authors'
+    scheduler gives that iteration (8 x 96 images: 1669 iterations per
+    epoch; 5005 for 256 per iteration); inside an epoch the authors' decay
+    may come earlier, which costs at most one 0.97 step over part of one
+    epoch and 1% of the summed learning rate."""
+    cfg = Config.fromfile(osp.join(
+        CONFIGS, 'distill', 'mmpretrain', 'dist',
+        'dist_logits_resnet50-rsb_resnet18_8xb96-b2-450e_in1k.py'))
+    lrs = b2_epoch_lrs(cfg, iters_per_epoch)
+    theirs = [[authors_b2_lr(e * iters_per_epoch + i, iters_per_epoch)
+               for i in range(iters_per_epoch)] for e in range(450)]
+    for epoch in range(450):
+        assert lrs[epoch] == pytest.approx(theirs[epoch][0],
+                                           rel=1e-9), epoch
+        assert min(theirs[epoch]) >= 0.97 * lrs[epoch] * (1 - 1e-9), epoch
+    assert lrs[:4] == pytest.approx([1e-6, 0.016000667, 0.032000333, 0.048])
+    summed = sum(sum(t) / iters_per_epoch for t in theirs)
+    assert sum(lrs) == pytest.approx(summed, rel=0.01)
 
 
 def check_dkd(cfg, name):

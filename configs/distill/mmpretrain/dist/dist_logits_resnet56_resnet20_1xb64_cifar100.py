@@ -2,7 +2,9 @@
 # 2). The teacher checkpoint: the OpenMMLab zoo has none; train it with
 # tools/train.py configs/mmpretrain/cifar100/resnet56_1xb64_cifar100.py, which
 # writes the file that teacher_ckpt names, or convert the DIST authors'
-# (DIST_KD release v0.0.2, cifar_ckpts.zip) and set teacher_ckpt to it.
+# (DIST_KD release v0.0.2, cifar_ckpts.zip) with
+# tools/model_converters/authors_cifar_to_mmpretrain.py and set teacher_ckpt
+# to the result.
 _base_ = [
     '../../../mmpretrain/cifar100/resnet20_1xb64_cifar100.py',
     '../_base_/dist_logits_cifar100.py',

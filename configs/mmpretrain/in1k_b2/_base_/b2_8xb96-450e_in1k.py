@@ -57,13 +57,18 @@ optim_wrapper = dict(
     optimizer=dict(type='dist_kd_mm.RMSpropTF', lr=0.048, alpha=0.9,
                    eps=1e-3, momentum=0.9, weight_decay=1e-5),
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
-# x0.97 at every epoch e with floor(e / 2.4) > floor((e - 1) / 2.4), i.e. at
-# ceil(2.4 k) = 3, 5, 8, 10, 12, ... 449, as timm's step schedule decays.
+# As the authors' scheduler (a warm-up wrapped around torch's StepLR, stepped
+# every iteration): 3 warm-up epochs from lr 1e-6, one value per epoch
+# (0, 1/3, 2/3 of the way, then 0.048 at epoch 3); then x0.97 every 2.4
+# epochs counted from the end of warm-up, which lowers epoch e's first
+# iteration at e = 4 + floor(2.4 k) = 6, 8, 11, 13, 16, ... 448. mmengine
+# steps these at epoch ends, so a decay that the authors' run takes inside
+# an epoch comes here at the next epoch's start (configs/README.md).
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-6 / 0.048, by_epoch=True, begin=0,
-         end=3, convert_to_iter_based=True),
+         end=4),
     dict(type='MultiStepLR', by_epoch=True, gamma=0.97,
-         milestones=[-(-24 * k // 10) for k in range(1, 188)]),
+         milestones=[4 + 12 * k // 5 for k in range(1, 186)]),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=450, val_interval=1)
 val_cfg = dict()
