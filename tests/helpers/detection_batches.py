@@ -24,11 +24,13 @@ def det_config(name: str) -> str:
     return matches[0]
 
 
-def build_distiller(path: str, **student_train_cfg):
+def build_distiller(path: str, algorithm: dict = None, **student_train_cfg):
     """The config's algorithm without checkpoints or pretrained weights;
-    ``student_train_cfg`` updates the student's ``train_cfg``."""
+    ``algorithm`` updates its options, ``student_train_cfg`` the student's
+    ``train_cfg``."""
     cfg = Config.fromfile(path)
     model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.update(algorithm or {})
     model_cfg.teacher_ckpt = None
     model_cfg.architecture.backbone.init_cfg = None
     for key, value in student_train_cfg.items():

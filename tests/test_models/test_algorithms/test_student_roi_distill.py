@@ -167,3 +167,30 @@ def test_wrong_rois_record_is_named(tiny_coco):
     with pytest.raises(TypeError, match=r"student recorder 'rois' "
                        r'\(roi_head.bbox_roi_extractor\)'):
         model.loss(data['inputs'], data['data_samples'])
+
+
+def test_teacher_autocast_runs_the_roi_teacher_in_bfloat16(tiny_coco,
+                                                          monkeypatch):
+    """``teacher_autocast`` reaches the RoI teacher: its backbone and box
+    head run in bfloat16 (CPU autocast, the code path of CUDA's), the
+    student in float32, and DISTLoss gets float32 logits."""
+    cfg, model = build_distiller(
+        det_config('dist_roi-logits_cascade-mask-rcnn'),
+        algorithm=dict(teacher_autocast='bfloat16'))
+    seen = {}
+    _, box_head = teacher_box_head(model.teacher, cascade=True)
+    for name, module in (('teacher_backbone', model.teacher.backbone),
+                         ('teacher_fc_cls', box_head.fc_cls),
+                         ('student_fc_cls',
+                          model.student.roi_head.bbox_head.fc_cls)):
+        module.register_forward_hook(
+            lambda m, i, out, name=name: seen.setdefault(
+                name, (out[0] if isinstance(out, tuple) else out).dtype))
+    _, _, (logits_s, logits_t), losses = student_rois_of_one_step(
+        model, coco_batch(cfg, tiny_coco), monkeypatch)
+    assert seen == dict(teacher_backbone=torch.bfloat16,
+                        teacher_fc_cls=torch.bfloat16,
+                        student_fc_cls=torch.float32)
+    assert logits_s.dtype == logits_t.dtype == torch.float32
+    assert losses['distill.loss_dist'].dtype == torch.float32
+    assert torch.isfinite(losses['distill.loss_dist'])

@@ -84,3 +84,18 @@ def test_bad_options_are_named():
         build(teacher_autocast='fp8')
     with pytest.raises(ValueError, match='frozen teacher'):
         build(teacher_autocast='bfloat16', teacher_trainable=True)
+
+
+@pytest.mark.parametrize('autocast', [None, 'bfloat16'])
+def test_a_frozen_student_stays_frozen_with_every_option(autocast):
+    """mmrazor's ``student_trainable=False`` (without the student's own loss)
+    runs the student without a graph: no gradient reaches it, whatever the
+    teacher's precision."""
+    model = build(teacher_autocast=autocast, student_trainable=False,
+                  calculate_student_loss=False)
+    model.train()
+    losses = losses_of(model)
+    assert 'distill.loss_dist' in losses
+    assert not any(v.requires_grad for v in losses.values()
+                   if isinstance(v, torch.Tensor))
+    assert all(p.grad is None for p in model.architecture.parameters())
