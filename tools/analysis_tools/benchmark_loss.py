@@ -24,8 +24,8 @@ written plainly with autograd, on ResNet ``layer4`` maps of a batch of 256
 and on the five FPN outputs (P2-P6) of one 1333x800 image,
 
 and prints milliseconds, the ratio to the floor and to mmrazor, and the
-peak memory each allocates (``peak_memory.PeakMemoryTracker``, beside this
-script; it sees CPU tensors too) as a multiple of the size of the two
+peak memory each allocates (``dist_kd_mm.utils.PeakMemoryTracker``, which
+sees CPU tensors too) as a multiple of the size of the two
 logits tensors.
 """
 import argparse
@@ -34,10 +34,10 @@ import time
 from typing import Callable, NamedTuple
 
 import torch
-from peak_memory import PeakMemoryTracker
 
 import dist_kd_mm  # noqa: F401  (before mmrazor)
 from dist_kd_mm import CMKDLoss, DISTFeatureLoss, DISTLoss
+from dist_kd_mm.utils import PeakMemoryTracker
 
 
 class Case(NamedTuple):

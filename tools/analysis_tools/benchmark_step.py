@@ -66,6 +66,16 @@ CASES = {
         batch=2, size=(128, 256)),
 }
 
+# --memory: the shipped configs' full training size, 2 images
+MEMORY_CASES = {
+    'detection RetinaNet X101->R50, 2x3x800x1333': dict(
+        config=CASES['detection RetinaNet X101->R50, 2x3x320x320']['config'],
+        batch=2, size=(800, 1333)),
+    'segmentation DLv3 R101->R18, 2x3x512x1024': dict(
+        config=CASES['segmentation DLv3 R101->R18, 2x3x128x256']['config'],
+        batch=2, size=(512, 1024)),
+}
+
 
 def build(config: str, size: tuple, **options):
     from mmrazor.registry import MODELS
@@ -166,7 +176,7 @@ def benchmark(config: str, batch: int, size: tuple, repeats: int) -> dict:
             frozen(**data, mode='loss'))
     for run in steps.values():  # warm-up
         run()
-    if hasattr(model, 'teacher_roi_forward'):  # StudentRoIDistill
+    if hasattr(model, 'recorded_student_rois'):  # StudentRoIDistill
         rois = model.recorded_student_rois(len(data['inputs']))
         with torch.no_grad():
             features = model.teacher.extract_feat(data['inputs'])
@@ -186,6 +196,26 @@ def benchmark(config: str, batch: int, size: tuple, repeats: int) -> dict:
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+def step_peak(config: str, batch: int, size: tuple) -> tuple[int, int]:
+    """Peak bytes allocated by one distillation step (forward of both
+    networks, the losses, backward), and by the student's own step, on any
+    device (``PeakMemoryTracker``)."""
+    from dist_kd_mm.utils import PeakMemoryTracker
+    model = build(config, size)
+    model.train()
+    data = make_batch(model, batch, size, config.split('/')[2])
+    peaks = []
+    for forward in (lambda: model(**data, mode='loss'),
+                    lambda: model.architecture(**data, mode='loss')):
+        with PeakMemoryTracker() as tracker:
+            loss, _ = model.parse_losses(forward())
+            loss.backward()
+        model.zero_grad(set_to_none=True)
+        del loss
+        peaks.append(tracker.peak)
+    return peaks[0], peaks[1]
+
+
 def _teacher_inference(model, data) -> None:
     """The teacher's inference: ``mode='predict'`` for detectors (a
     ``'tensor'`` forward of a mask head would run on every proposal),
@@ -202,8 +232,28 @@ def main() -> None:
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--cases', nargs='+', choices=sorted(
         {label.split()[0] for label in CASES}), help='task families to run')
+    parser.add_argument(
+        '--memory', action='store_true',
+        help='instead of times, the peak memory of one step at full size')
+    parser.add_argument(
+        '--chunk-elements', type=int,
+        help='with --memory: the Pearson core\'s chunk size (a large value '
+        'makes every input one chunk)')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.memory:
+        if args.chunk_elements:
+            from dist_kd_mm.models.losses import pearson
+            pearson.CHUNK_ELEMENTS = args.chunk_elements
+        print(f'{"case":<48}{"distill step MB":>16}{"student step MB":>16}')
+        for label, case in MEMORY_CASES.items():
+            if args.cases and label.split()[0] not in args.cases:
+                continue
+            distill, student = step_peak(case['config'], case['batch'],
+                                         case['size'])
+            print(f'{label:<48}{distill / 1e6:>16.1f}{student / 1e6:>16.1f}',
+                  flush=True)
+        return
     print(f'CPU, {torch.get_num_threads()} thread(s), median of '
           f'{args.repeats} interleaved rounds')
     header = (f'{"case":<52}{"distill s":>10}{"student s":>10}'

@@ -1,8 +1,6 @@
 """Distillation algorithms of dist_kd_mm."""
-from .single_teacher_distill import (
-    SingleTeacherDistill,
-    load_teacher_checkpoint,
-)
+from .build_checks import load_teacher_checkpoint
+from .single_teacher_distill import SingleTeacherDistill
 from .student_roi_distill import StudentRoIDistill, box_head_on_rois
 from .teacher_acclimation import TeacherAcclimation
 

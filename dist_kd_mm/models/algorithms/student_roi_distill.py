@@ -3,10 +3,7 @@ student's RoIs."""
 from collections.abc import Sequence
 from typing import Optional
 
-import torch
 from mmengine.structures import BaseDataElement
-from mmrazor.models.algorithms.base import LossResults
-from mmrazor.models.utils import add_prefix
 from torch import Tensor, nn
 
 from dist_kd_mm.registry import MODELS
@@ -73,40 +70,12 @@ def box_head_on_rois(roi_head: nn.Module, features: Sequence[Tensor],
         mmdet's box results: ``cls_score`` ``(K, num_classes + 1)``,
         ``bbox_pred`` and ``bbox_feats``.
     """
+    # mmdet's RoI heads run a box head on given RoIs only in _bbox_forward
+    # (no public method skips the sampling and the loss)
     if getattr(roi_head, 'num_stages', None) is None:
         return roi_head._bbox_forward(tuple(features), rois)
     return roi_head._bbox_forward(
         first_stage_index(roi_head, stage), tuple(features), rois)
-
-
-NORMALIZATION = ('mean', 'std', '_channel_conversion', '_enable_normalize')
-
-
-def normalization_of(preprocessor: nn.Module) -> dict:
-    """The normalization settings of an mmengine ``ImgDataPreprocessor``
-    (``mean``/``std`` as lists, BGR->RGB flag); empty for others."""
-    settings = {}
-    for name in NORMALIZATION:
-        value = getattr(preprocessor, name, None)
-        if isinstance(value, torch.Tensor):
-            value = [round(float(v), 4) for v in value.flatten()]
-        if value is not None:
-            settings[name.lstrip('_')] = value
-    return settings
-
-
-def check_same_normalization(algorithm_preprocessor: nn.Module,
-                             teacher: nn.Module) -> None:
-    """Raise if the teacher's own preprocessor normalizes images otherwise
-    than the distiller's (whose output both networks receive)."""
-    ours = normalization_of(algorithm_preprocessor)
-    theirs = normalization_of(getattr(teacher, 'data_preprocessor', None))
-    if ours and theirs and ours != theirs:
-        raise ValueError(
-            'The teacher was trained with other input normalization than '
-            f'the student: teacher data_preprocessor {theirs}, student '
-            f'{ours}. Both receive the student\'s preprocessed batch; use a '
-            'teacher with the same mean/std/bgr_to_rgb or convert it')
 
 
 @MODELS.register_module()
@@ -129,11 +98,11 @@ class StudentRoIDistill(SingleTeacherDistill):
        row ``k`` is the same box as the student's row ``k``.
     3. The distill losses are computed from the recorders as usual.
 
-    Teacher and student receive the same preprocessed batch, so their own
-    preprocessors must normalize alike (checked when built). The student
-    runs before the teacher, so distill deliveries (which copy
-    the teacher's random choices to the student) are not supported, nor is a
-    trainable teacher.
+    The step is ``SingleTeacherDistill``'s with the student's forward first
+    (:attr:`teacher_first` False), so that ``teacher_input`` and
+    ``teacher_autocast`` apply to this teacher as to any (its records cast
+    back to float32). Distill deliveries (which copy the teacher's random
+    choices to the student) are not supported, nor is a trainable teacher.
 
     Args:
         student_rois: where the student's RoIs are recorded: the name of a
@@ -152,12 +121,6 @@ class StudentRoIDistill(SingleTeacherDistill):
                 'StudentRoIDistill: teacher_acclimation is for classifiers '
                 '(one label per image); RoI distillation has no acclimation '
                 'here (see docs/losses.md, DIST+)')
-        if kwargs.get('teacher_input') is not None:
-            raise ValueError(
-                'StudentRoIDistill: teacher_input converts the inputs of the '
-                "teacher's forward, which RoI distillation bypasses (it runs "
-                "the teacher's extract_feat): use a teacher normalized like "
-                'the student')
         try:
             super().__init__(**kwargs)
         except Exception:
@@ -177,7 +140,6 @@ class StudentRoIDistill(SingleTeacherDistill):
                 "source='roi_head.bbox_roi_extractor')")
         self.student_rois = student_rois
         self._check_two_stage()
-        check_same_normalization(self.data_preprocessor, self.teacher)
         first_stage_index(self.teacher.roi_head, teacher_stage)
         self.teacher_stage = teacher_stage
         if self.teacher_trainable:
@@ -193,7 +155,7 @@ class StudentRoIDistill(SingleTeacherDistill):
         ``roi_head``."""
         for name, attribute in (('student', 'architecture'),
                                 ('teacher', 'teacher')):
-            part = self._modules.get(attribute)
+            part = vars(self).get('_modules', {}).get(attribute)
             if part is not None and not hasattr(part, 'roi_head'):
                 raise TypeError(f'StudentRoIDistill needs two-stage '
                                 f'detectors; the {name} '
@@ -214,37 +176,24 @@ class StudentRoIDistill(SingleTeacherDistill):
         return check_rois(rois, num_images,
                           f'student recorder {name!r} ({recorder.source})')
 
-    @torch.no_grad()
-    def teacher_roi_forward(self, batch_inputs: Tensor,
-                            rois: Tensor) -> dict:
-        """Teacher features, then its box head on ``rois``; returns mmdet's
-        box results (``cls_score`` is ``(K, num_classes + 1)``)."""
-        features = self.teacher.extract_feat(batch_inputs)
-        return box_head_on_rois(self.teacher.roi_head, features,
-                                rois.detach(), self.teacher_stage)
+    # the teacher scores the RoIs of the student's forward
+    teacher_first = False
 
-    def loss(self,
-             batch_inputs: Tensor,
-             data_samples: Optional[list[BaseDataElement]] = None
-             ) -> LossResults:
-        """Student loss, teacher on the student's RoIs, distill losses."""
-        losses = dict()
-        with self.distiller.student_recorders:
-            if self.student_trainable:
-                student_losses = self.student(
-                    batch_inputs, data_samples, mode='loss')
-            else:
-                with torch.no_grad():
-                    student_losses = self.student(
-                        batch_inputs, data_samples, mode='loss')
-        if self.calculate_student_loss:
-            losses.update(add_prefix(student_losses, 'student'))
-
+    def forward_teacher(self, batch_inputs: Tensor,
+                        data_samples: Optional[list[BaseDataElement]] = None
+                        ) -> dict:
+        """Under the teacher recorders and :meth:`teacher_context`, the
+        teacher's features (its own inputs with ``teacher_input``), then one
+        stage of its box head on the student's RoIs; no losses."""
         rois = self.recorded_student_rois(batch_inputs.shape[0])
-        with self.distiller.teacher_recorders:
-            self.teacher_roi_forward(batch_inputs, rois)
-
-        if not self.distillation_stopped:
-            losses.update(add_prefix(
-                self.distiller.compute_distill_losses(), 'distill'))
-        return losses
+        with self.distiller.teacher_recorders, \
+                self.teacher_context(batch_inputs.device.type):
+            if self.teacher_input is not None:
+                batch_inputs = self.teacher_input(batch_inputs)
+            # float32 features for mmcv's RoIAlign, which has no bfloat16
+            # kernel; the box head still runs under autocast
+            features = [f.float() for f in
+                        self.teacher.extract_feat(batch_inputs)]
+            box_head_on_rois(self.teacher.roi_head, features, rois.detach(),
+                             self.teacher_stage)
+        return {}

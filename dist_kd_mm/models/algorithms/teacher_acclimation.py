@@ -55,7 +55,7 @@ class TeacherAcclimation(nn.Module):
         teacher: the teacher model.
         parts: names of the teacher's submodules to train. Defaults to
             ``('backbone.layer4', 'head')``.
-        loss: config of the loss, called as ``loss(logits_T, logits_S,
+        loss: config of the loss, called as ``loss(logits_S, logits_T,
             target)``. Defaults to ``dist_kd_mm.AcclimationLoss``.
         teacher_recorder: the distiller's teacher recorder of the logits.
             Defaults to ``'fc'``.
@@ -157,7 +157,7 @@ class TeacherAcclimation(nn.Module):
         logits_S = distiller.student_recorders.recorders[
             self.student_recorder].get_record_data()
         losses = {'loss_ta': self.loss(
-            logits_T, logits_S, targets_of(data_samples).to(logits_T.device))}
+            logits_S, logits_T, targets_of(data_samples).to(logits_T.device))}
         if self.task_loss_weight:
             losses.update({
                 f'{key}_task' if key == 'loss' else key:

@@ -60,18 +60,28 @@ def normalization_of(preprocessor: Optional[dict]) -> Optional[dict]:
                                                         False))))
 
 
+def preprocessor_of(model_cfg) -> Optional[dict]:
+    """The data preprocessor config of a model given as a dict (its own, or
+    its ``cfg_path`` config's); None for a built module."""
+    if not isinstance(model_cfg, dict):
+        return None
+    if model_cfg.get('cfg_path'):
+        cfg = get_config(model_cfg['cfg_path'])
+        return cfg.model.get('data_preprocessor') or cfg.get(
+            'data_preprocessor')
+    return model_cfg.get('data_preprocessor')
+
+
 def teacher_expectation(teacher_cfg) -> tuple[Optional[dict], Optional[
         tuple[int, int]], str]:
     """What the teacher was trained with: its normalization, test size and
     the name of its config (``cfg_path``, or 'the teacher dict')."""
     if isinstance(teacher_cfg, dict) and teacher_cfg.get('cfg_path'):
-        cfg = get_config(teacher_cfg['cfg_path'])
-        preprocessor = (cfg.model.get('data_preprocessor')
-                        or cfg.get('data_preprocessor'))
-        return (normalization_of(preprocessor), eval_size_of(cfg),
+        return (normalization_of(preprocessor_of(teacher_cfg)),
+                eval_size_of(get_config(teacher_cfg['cfg_path'])),
                 teacher_cfg['cfg_path'])
     if isinstance(teacher_cfg, dict):
-        return (normalization_of(teacher_cfg.get('data_preprocessor')), None,
+        return (normalization_of(preprocessor_of(teacher_cfg)), None,
                 'the teacher dict')
     return None, None, 'the teacher module'
 

@@ -1,8 +1,31 @@
-"""Rewriting the teacher's records between its forward and the losses."""
-from collections.abc import Callable
-from typing import Any
+"""The teacher's records between its forward and the losses: cast back to
+float32 after a half-precision forward (``teacher_autocast``), or detached
+after an acclimated one.
 
+The frozen teacher gives no gradient and DIST compares correlations, so its
+forward may run under autocast while the student trains in float32: cheaper
+on GPUs with fast half-precision math. Its records are cast back to float32
+before any loss sees them.
+"""
+from collections.abc import Callable
+from typing import Any, Optional
+
+import torch
 from torch import Tensor, nn
+
+AUTOCAST_DTYPES = {'bfloat16': torch.bfloat16, 'float16': torch.float16}
+
+
+def autocast_dtype(option: Optional[str]) -> Optional[torch.dtype]:
+    """The dtype that ``teacher_autocast`` names (None: the teacher runs in
+    the run's own precision)."""
+    if option is None:
+        return None
+    if option not in AUTOCAST_DTYPES:
+        raise ValueError(
+            f'teacher_autocast must be one of {sorted(AUTOCAST_DTYPES)} or '
+            f'None, got {option!r}')
+    return AUTOCAST_DTYPES[option]
 
 
 def map_tensors(value: Any, fn: Callable[[Tensor], Tensor]) -> Any:
@@ -19,9 +42,15 @@ def map_tensors(value: Any, fn: Callable[[Tensor], Tensor]) -> Any:
 
 def map_teacher_records(distiller: nn.Module,
                         fn: Callable[[Tensor], Tensor]) -> None:
-    """Replace every teacher record by its copy with ``fn`` applied to each
-    tensor (a detached copy, a float32 copy)."""
+    """Replace, in place, every teacher record by its copy with ``fn``
+    applied to each tensor (a detached copy, a float32 copy)."""
     for recorder in distiller.teacher_recorders.recorders.values():
-        recorder._data_buffer = [
-            map_tensors(data, fn) for data in recorder.data_buffer
-        ]
+        records = recorder.data_buffer  # mmrazor's list, refilled in place
+        records[:] = [map_tensors(data, fn) for data in records]
+
+
+def float32_teacher_records(distiller: nn.Module) -> None:
+    """Cast the half-precision tensors of every teacher record to float32."""
+    map_teacher_records(
+        distiller,
+        lambda t: t.float() if t.dtype in AUTOCAST_DTYPES.values() else t)

@@ -9,9 +9,8 @@ from torch import Tensor, nn
 from dist_kd_mm.registry import MODELS
 
 from .pearson import pearson
-from .utils import check_temperature, finite_or_flagged
+from .utils import LOGITS, check_finite, check_temperature, describe
 
-SIDES = ('logits_S (student)', 'logits_T (teacher)')
 CLASSES = (1, )  # of (N, C - 1): one correlation per instance
 
 
@@ -54,24 +53,25 @@ class AcclimationLoss(nn.Module):
     def extra_repr(self) -> str:
         return f'tau={self.tau}, loss_weight={self.loss_weight}'
 
-    def forward(self, logits_T: Tensor, logits_S: Tensor,
+    def forward(self, logits_S: Tensor, logits_T: Tensor,
                 target: Tensor) -> Tensor:
-        """Loss of the teacher's logits against the student's.
+        """Loss of the teacher's logits against the student's (the
+        arguments in the order of every loss: student, teacher).
 
         Args:
-            logits_T: ``(N, C)`` teacher logits; the gradient goes here.
             logits_S: ``(N, C)`` student logits (detached here).
+            logits_T: ``(N, C)`` teacher logits; the gradient goes here.
             target: ``(N, )`` ground-truth class indices.
 
         Returns:
             A scalar float32 (float64 for float64 input) tensor.
         """
-        for name, logits in zip(SIDES, (logits_S, logits_T)):
+        for name, logits in zip(LOGITS, (logits_S, logits_T)):
             if not (isinstance(logits, Tensor) and logits.dim() == 2
                     and logits.is_floating_point()):
                 raise ValueError(
                     f'AcclimationLoss: {name} must be a floating-point '
-                    f'(N, C) tensor, got {_describe(logits)}')
+                    f'(N, C) tensor, got {describe(logits)}')
         if logits_S.shape != logits_T.shape:
             raise ValueError(
                 'AcclimationLoss: student and teacher logits differ in '
@@ -88,7 +88,7 @@ class AcclimationLoss(nn.Module):
             raise ValueError(
                 f'AcclimationLoss: target must hold one class index in '
                 f'[0, {classes}) per instance, shape ({num},); got '
-                f'{_describe(target)} {target.tolist()[:8]}')
+                f'{describe(target)} {target.tolist()[:8]}')
         keep = torch.ones_like(logits_T, dtype=torch.bool)
         keep[torch.arange(num, device=keep.device), target] = False
         non_target_s = logits_S.detach()[keep].view(num, classes - 1)
@@ -96,11 +96,5 @@ class AcclimationLoss(nn.Module):
         corr, = pearson(non_target_s, non_target_t, [CLASSES], self.eps,
                         activation='softmax', class_dim=1, tau=self.tau)
         loss = self.loss_weight * (1 - corr.mean())
-        return finite_or_flagged('AcclimationLoss', loss, logits_S,
+        return check_finite('AcclimationLoss', loss, logits_S,
                                  logits_T)
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, Tensor):
-        return f'{value.dtype} tensor of shape {tuple(value.shape)}'
-    return type(value).__name__

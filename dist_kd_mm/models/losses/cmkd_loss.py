@@ -11,12 +11,7 @@ from torch import Tensor, nn
 from dist_kd_mm.registry import MODELS
 
 from .pearson import pearson
-from .utils import (
-    check_logit_pair,
-    check_temperature,
-    finite_or_flagged,
-    zero_loss,
-)
+from .utils import check_finite, check_logit_pair, check_temperature, zero_loss
 
 WEIGHTINGS = ('hard_to_rank', 'easy_to_rank', 'fixed')
 SOFT_RANK_REGULARIZATIONS = ('l2', 'kl')
@@ -243,4 +238,4 @@ class CMKDLoss(nn.Module):
             loss = loss + self.intra_loss_weight * (1 -
                                                     correlations[1].mean())
         loss = self.loss_weight * self.tau**2 * loss
-        return finite_or_flagged('CMKDLoss', loss, logits_S, logits_T)
+        return check_finite('CMKDLoss', loss, logits_S, logits_T)

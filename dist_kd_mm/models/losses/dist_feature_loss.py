@@ -12,9 +12,9 @@ from torch import Tensor, nn
 from dist_kd_mm.registry import MODELS
 
 from .pearson import pearson
-from .utils import finite_or_flagged, zero_loss
+from .utils import check_finite, describe, sides, zero_loss
 
-SIDES = ('preds_S (student)', 'preds_T (teacher)')
+PREDS = sides('preds_S', 'preds_T')
 CHANNELS = (1, )  # of (N, C, P): one correlation per sample and position
 POSITIONS = (2, )  # of (N, 1, P): one correlation per sample
 Features = Union[Tensor, Sequence[Tensor]]
@@ -89,19 +89,19 @@ class DISTFeatureLoss(nn.Module):
             raise TypeError(
                 'DISTFeatureLoss: preds_S and preds_T must both be tensors '
                 'or tuples of as many tensors, got '
-                f'{_describe(preds_S)} and {_describe(preds_T)}')
+                f'{describe(preds_S)} and {describe(preds_T)}')
         losses = [self._level(s, t, f' (level {i})')
                   for i, (s, t) in enumerate(zip(preds_S, preds_T))]
         return sum(losses[1:], losses[0])
 
     def _level(self, feat_s: Tensor, feat_t: Tensor, where: str) -> Tensor:
         """The weighted relations of one pair of maps."""
-        for name, feat in zip(SIDES, (feat_s, feat_t)):
+        for name, feat in zip(PREDS, (feat_s, feat_t)):
             if not (isinstance(feat, Tensor) and feat.is_floating_point()
                     and feat.dim() >= 3):
                 raise TypeError(
                     f'DISTFeatureLoss{where}: {name} must be a floating-point '
-                    f'(N, C, *spatial) tensor, got {_describe(feat)}')
+                    f'(N, C, *spatial) tensor, got {describe(feat)}')
         if feat_s.shape != feat_t.shape:
             raise ValueError(
                 f'DISTFeatureLoss{where}: student and teacher maps differ: '
@@ -126,12 +126,6 @@ class DISTFeatureLoss(nn.Module):
             loss = loss + self.spatial_weight * (1 - corr.mean())
         if not (self.channel_weight or self.spatial_weight):
             loss = loss + zero_loss(x_s)
-        return finite_or_flagged(f'DISTFeatureLoss{where}',
+        return check_finite(f'DISTFeatureLoss{where}',
                                  self.loss_weight * loss, feat_s, feat_t,
-                                 SIDES)
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, Tensor):
-        return f'{value.dtype} tensor of shape {tuple(value.shape)}'
-    return type(value).__name__
+                                 PREDS)

@@ -2,7 +2,6 @@
 
 Huang et al., "Knowledge Distillation from A Stronger Teacher", NeurIPS 2022.
 """
-import math
 from typing import Optional
 
 import torch
@@ -10,20 +9,16 @@ from torch import Tensor, nn
 
 from dist_kd_mm.registry import MODELS
 
-from .pearson import ACTIVATIONS, pearson
-from .utils import (
+from .dist_dense_inputs import (
     Labels,
     as_instances,
-    check_logit_pair,
-    check_temperature,
-    finite_or_flagged,
-    gather_instances,
     resize_student_to_teacher,
-    scale_gradient,
+    valid_groups,
     valid_mask,
-    world_size,
-    zero_loss,
 )
+from .dist_global_batch import gather_instances, scale_gradient, world_size
+from .pearson import ACTIVATIONS, pearson
+from .utils import check_finite, check_logit_pair, check_temperature, zero_loss
 
 # dims of the (N, A, C, P) instances view that each relation reduces
 INTER_DIMS = (2, )  # classes: one correlation per instance
@@ -168,7 +163,7 @@ class DISTLoss(nn.Module):
         loss = self._relations(as_instances(logits_S, self.num_anchors),
                                as_instances(logits_T, self.num_anchors),
                                mask)
-        return finite_or_flagged('DISTLoss', loss, logits_S, logits_T)
+        return check_finite('DISTLoss', loss, logits_S, logits_T)
 
     def _relations(self, x_s: Tensor, x_t: Tensor,
                    mask: Optional[Tensor]) -> Tensor:
@@ -210,12 +205,3 @@ class DISTLoss(nn.Module):
                                                   mean * 0))
         loss = sum(terms[1:], terms[0])
         return loss + constant if constant else loss
-
-def valid_groups(shape: torch.Size, dims: tuple[int, ...],
-                 mask: Tensor) -> Tensor:
-    """Number of the groups (one per index of the dims not in ``dims``)
-    that hold at least one element where ``mask`` is 1."""
-    with_data = (mask.sum(dims, keepdim=True) > 0).sum()
-    repeated = math.prod(size for d, size in enumerate(shape)
-                         if d not in dims and mask.shape[d] == 1)
-    return with_data * repeated

@@ -141,15 +141,20 @@ def test_misconfigured_rois_recorder_is_named():
         with pytest.raises(ValueError, match='teacher_stage=1'):
             MODELS.build(model_cfg)
         model_cfg.teacher_stage = 0
-        # a caffe-style teacher: BGR input, other mean and std
+        teacher = model_cfg.teacher
+        # a caffe-style teacher: BGR input, other mean and std; named, with
+        # the option that converts the batches to its own
         model_cfg.teacher = dict(
             cfg_path='mmdet::faster_rcnn/faster-rcnn_r50-caffe_fpn_1x_coco.py',
             pretrained=False)
-        with pytest.raises(ValueError, match='other input normalization'):
+        with pytest.raises(ValueError, match=r'(?s)faster-rcnn_r50-caffe.*'
+                           r'mean \[103.53, 116.28, 123.675\].*'
+                           r'model.teacher_input=dict\(\)'):
             MODELS.build(model_cfg)
+        assert MODELS.build(dict(model_cfg, teacher_input=dict()))
         # a single-stage student: the package's check, not mmrazor's
         # recorder error on the missing roi_head
-        model_cfg.teacher = cfg.model.teacher
+        model_cfg.teacher = teacher
         model_cfg.architecture = dict(
             cfg_path='mmdet::retinanet/retinanet_r50_fpn_1x_coco.py',
             pretrained=False)
@@ -175,17 +180,22 @@ def test_teacher_autocast_runs_the_roi_teacher_in_bfloat16(tiny_coco,
     head run in bfloat16 (CPU autocast, the code path of CUDA's), the
     student in float32, and DISTLoss gets float32 logits."""
     cfg, model = build_distiller(
-        det_config('dist_roi-logits_cascade-mask-rcnn'),
+        det_config('dist_roi-logits_faster-rcnn_r101'),
         algorithm=dict(teacher_autocast='bfloat16'))
     seen = {}
-    _, box_head = teacher_box_head(model.teacher, cascade=True)
+
+    def note(name):
+        def hook(module, inputs, out):  # returns None: the output stays
+            seen.setdefault(
+                name, (out[0] if isinstance(out, tuple) else out).dtype)
+        return hook
+
+    _, box_head = teacher_box_head(model.teacher, cascade=False)
     for name, module in (('teacher_backbone', model.teacher.backbone),
                          ('teacher_fc_cls', box_head.fc_cls),
                          ('student_fc_cls',
                           model.student.roi_head.bbox_head.fc_cls)):
-        module.register_forward_hook(
-            lambda m, i, out, name=name: seen.setdefault(
-                name, (out[0] if isinstance(out, tuple) else out).dtype))
+        module.register_forward_hook(note(name))
     _, _, (logits_s, logits_t), losses = student_rois_of_one_step(
         model, coco_batch(cfg, tiny_coco), monkeypatch)
     assert seen == dict(teacher_backbone=torch.bfloat16,

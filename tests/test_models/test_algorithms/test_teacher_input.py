@@ -107,10 +107,34 @@ def test_another_input_size_stops_the_first_forward_or_is_resized():
     assert torch.isfinite(log_vars['distill.loss_dist'])
 
 
-def test_roi_distillation_refuses_teacher_input():
-    from dist_kd_mm import StudentRoIDistill
-    with pytest.raises(ValueError, match='StudentRoIDistill: teacher_input'):
-        StudentRoIDistill(teacher_input={})
+def test_roi_distillation_converts_the_teacher_input(tiny_coco):
+    """A caffe-style RoI teacher (BGR, its own mean, std 1) gets the batch
+    in its own normalization with ``teacher_input=dict()``."""
+    from helpers.detection_batches import (
+        build_distiller,
+        coco_batch,
+        det_config,
+    )
+    caffe = dict(
+        cfg_path='mmdet::faster_rcnn/faster-rcnn_r50-caffe_fpn_1x_coco.py',
+        pretrained=False)
+    cfg, model = build_distiller(
+        det_config('dist_roi-logits_faster-rcnn_r101'),
+        algorithm=dict(teacher=caffe, teacher_input=dict()))
+    seen = []
+    model.teacher.backbone.register_forward_pre_hook(
+        lambda module, args: seen.append(args[0].detach()))
+    data = model.data_preprocessor(coco_batch(cfg, tiny_coco), True)
+    model.train()
+    model.loss(data['inputs'], data['data_samples'])
+    student = data['inputs']
+    mean = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)
+    std = torch.tensor([58.395, 57.12, 57.375]).view(1, 3, 1, 1)
+    bgr = (student * std + mean).flip(1)
+    caffe_mean = torch.tensor([103.53, 116.28, 123.675]).view(1, 3, 1, 1)
+    assert len(seen) == 1
+    torch.testing.assert_close(seen[0], bgr - caffe_mean, rtol=0,
+                               atol=1e-3)
 
 
 SWIN_T = osp.join(REPO_ROOT, 'configs', 'distill', 'mmpretrain', 'dist',
@@ -120,7 +144,7 @@ SWIN_T = osp.join(REPO_ROOT, 'configs', 'distill', 'mmpretrain', 'dist',
 def test_the_students_mixup_is_not_dropped_silently():
     """Swin-T trains with Mixup and CutMix in its own train_cfg, which the
     distillation preprocessor must carry."""
-    from dist_kd_mm.models.algorithms.single_teacher_distill import (
+    from dist_kd_mm.models.algorithms.build_checks import (
         check_batch_augments,
     )
     cfg = Config.fromfile(SWIN_T)

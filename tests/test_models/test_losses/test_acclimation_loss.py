@@ -39,10 +39,10 @@ def test_matches_float64_reference(shape, tau, weight):
                            generator=torch.Generator().manual_seed(2))
     loss = AcclimationLoss(tau=tau, loss_weight=weight)
     expected = reference(logits_t, logits_s, target, tau, weight)
-    value = loss(logits_t, logits_s, target)
+    value = loss(logits_s, logits_t, target)
     assert value.dtype == torch.float32
     assert value.item() == pytest.approx(expected, rel=1e-5, abs=1e-6)
-    double = loss(logits_t.double(), logits_s.double(), target)
+    double = loss(logits_s.double(), logits_t.double(), target)
     assert double.item() == pytest.approx(expected, rel=1e-10, abs=1e-12)
     # without renormalizing, Pearson differs only through eps (which
     # matters with two tiny non-target probabilities)
@@ -61,7 +61,7 @@ def test_ignores_the_target_column_and_matches_on_the_rest():
     # the target column of either side does not matter
     changed = logits_t.clone()
     changed[torch.arange(6), target] += torch.linspace(-5, 5, 6)
-    assert loss(changed, logits_t, target).item() == pytest.approx(
+    assert loss(logits_t, changed, target).item() == pytest.approx(
         0.0, abs=1e-6)
     # reversed order of the non-target classes is anti-correlated
     assert loss(logits_t, -logits_t, target).item() > 1.0
@@ -71,7 +71,7 @@ def test_only_the_teacher_gets_a_gradient():
     logits_t = logits((8, 12), 0).requires_grad_()
     logits_s = logits((8, 12), 1).requires_grad_()
     target = torch.arange(8)
-    AcclimationLoss()(logits_t, logits_s, target).backward()
+    AcclimationLoss()(logits_s, logits_t, target).backward()
     assert logits_s.grad is None
     assert logits_t.grad is not None and logits_t.grad.abs().sum() > 0
     # the target column gets none
@@ -96,7 +96,7 @@ def test_gradcheck():
     logits_s = logits((3, 6), 1).double()
     target = torch.tensor([0, 5, 2])
     assert torch.autograd.gradcheck(
-        lambda t: AcclimationLoss(tau=2.0)(t, logits_s, target), logits_t)
+        lambda t: AcclimationLoss(tau=2.0)(logits_s, t, target), logits_t)
 
 
 @pytest.mark.parametrize('bad,match', [
@@ -124,4 +124,4 @@ def test_bad_options_and_non_finite_logits():
     bad = logits((4, 10), 0)
     bad[1, 3] = float('nan')
     with pytest.raises(FloatingPointError, match=r'logits_T \(teacher\)'):
-        AcclimationLoss()(bad, logits((4, 10), 1), torch.arange(4))
+        AcclimationLoss()(logits((4, 10), 1), bad, torch.arange(4))

@@ -1,10 +1,7 @@
 """PeakMemoryTracker counts what a block allocates, not views or inputs."""
 import torch
 
-from helpers import load_tool
-
-PeakMemoryTracker = load_tool(
-    'analysis_tools/peak_memory.py').PeakMemoryTracker
+from dist_kd_mm.utils import PeakMemoryTracker
 
 MB = 1000 * 1000
 
