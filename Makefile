@@ -81,7 +81,7 @@ test-gpu: install
 	$(PY) -m pytest -m gpu tests
 
 demo: install
-	$(PY) tools/demo/digits_demo.py --work-dir work_dirs/demo_digits
+	$(PY) -m tools.demo.digits_demo --work-dir work_dirs/demo_digits
 
 lint: install
 	$(PY) -m ruff check dist_kd_mm tools tests configs setup.py

@@ -1,13 +1,19 @@
 """Test (evaluate) a checkpoint with mmengine's Runner.
 
-``dist_kd_mm`` is imported (by ``train``, this script's sibling, whose
-common flags and runner it uses) before anything of mmrazor so that its
-torch compatibility fixes are in place.
+``dist_kd_mm`` is imported before anything of mmrazor so that its torch
+compatibility fixes are in place; the common flags and the runner are those
+of ``tools/train.py`` (``dist_kd_mm.engine.runner.launch``).
 """
 import argparse
 
 from mmengine.config import Config
-from train import add_common_arguments, build_runner, load_config
+
+import dist_kd_mm  # noqa: F401  (must precede every mmrazor import)
+from dist_kd_mm.engine.runner.launch import (
+    add_common_arguments,
+    build_runner,
+    load_config,
+)
 
 
 def parse_args() -> argparse.Namespace:

@@ -9,6 +9,7 @@ through the same mode, so ``loss.backward()`` inside the block is counted.
 """
 import torch
 from torch.multiprocessing.reductions import StorageWeakRef
+
 # torch exposes TorchDispatchMode and tree_flatten under these names only
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten

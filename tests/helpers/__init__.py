@@ -16,9 +16,6 @@ VENV_BIN = osp.dirname(sys.executable)
 def load_tool(path: str) -> ModuleType:
     """The script ``tools/<path>`` as a module (its ``main`` not run)."""
     full = osp.join(REPO_ROOT, 'tools', path)
-    folder = osp.dirname(full)
-    if folder not in sys.path:  # scripts import their siblings
-        sys.path.insert(0, folder)
     name = osp.splitext(osp.basename(path))[0]
     spec = importlib.util.spec_from_file_location(f'tools_{name}', full)
     module = importlib.util.module_from_spec(spec)

@@ -1,12 +1,10 @@
 """The `make demo` pipeline, reduced: a subset of the digits, two seeds,
 two epochs."""
 import json
-import os.path as osp
 import sys
 
 from helpers import REPO_ROOT, run_command
 
-DEMO = osp.join(REPO_ROOT, 'tools', 'demo', 'digits_demo.py')
 NAMES = ['teacher ResNet-20', 'student alone', 'student + KD',
          'student + DIST', 'student + CMKD', 'student + DIST+']
 
@@ -14,9 +12,9 @@ NAMES = ['teacher ResNet-20', 'student alone', 'student + KD',
 def test_demo_trains_every_run_per_seed(tmp_path):
     work_dir = tmp_path / 'demo'
     result = run_command([
-        sys.executable, DEMO, '--work-dir', str(work_dir), '--epochs', '2',
-        '--limit', '300', '--seeds', '3', '4'
-    ], cwd=str(tmp_path))
+        sys.executable, '-m', 'tools.demo.digits_demo', '--work-dir',
+        str(work_dir), '--epochs', '2', '--limit', '300', '--seeds', '3', '4'
+    ], cwd=REPO_ROOT)
     output = result.stdout
     assert '100 train (10 per class)' in output
     for step in range(1, 13):

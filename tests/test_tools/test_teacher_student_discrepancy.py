@@ -3,7 +3,6 @@ a digits teacher and a DIST student trained for two epochs, read back from
 a plain and a distillation checkpoint, against a float64 numpy formula."""
 import json
 import os.path as osp
-import sys
 
 import numpy as np
 import pytest
@@ -23,8 +22,7 @@ SHORT = ('train_cfg.max_epochs=2', 'train_cfg.val_interval=2',
 @pytest.fixture(scope='module')
 def small_run(tmp_path_factory):
     root = tmp_path_factory.mktemp('discrepancy')
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'dataset_converters'))
-    from export_digits import export_digits
+    from tools.dataset_converters.export_digits import export_digits
     data = str(root / 'data')
     export_digits(data, limit=200, train_per_class=10)
     run_train(TEACHER, root / 'teacher', data, *SHORT)

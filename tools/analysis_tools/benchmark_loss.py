@@ -52,8 +52,10 @@ CASES = {
     'RoIs 1024x81': Case((1024, 81)),
     'seg 2x19x64x128': Case((2, 19, 64, 128)),
     'seg 2x19x512x1024': Case((2, 19, 512, 1024)),
-    # RetinaNet's P3 level at 1333x800: 9 anchors x 80 classes, sigmoid
-    'RetinaNet P3 2x720x100x168': Case((2, 720, 100, 168), 'sigmoid', 9),
+    # RetinaNet's P3 level at 1333x800, sigmoid: as the configs (and the
+    # authors), the 720 channels (9 anchors x 80 classes) of each position
+    # are its classes
+    'RetinaNet P3 2x720x100x168': Case((2, 720, 100, 168), 'sigmoid'),
 }
 LARGE = ('seg 2x19x512x1024', 'RetinaNet P3 2x720x100x168')
 FEATURE_CASES = {

@@ -10,8 +10,12 @@ configs. Prints a table of final validation accuracies (mean +- standard
 deviation and every seed's value) and writes the curves (mean with the
 seeds' range) to a PNG and all figures to results.json in the work dir.
 
-    python tools/demo/digits_demo.py [--work-dir work_dirs/demo_digits]
+    python -m tools.demo.digits_demo [--work-dir work_dirs/demo_digits]
         [--seeds 0 1 2] [--epochs 100] [--train-per-class 10] [--jobs 2]
+
+Run from the repository root as a module (``-m``), so that it imports the
+export of ``tools/dataset_converters/export_digits.py``, and
+``tools/experiments/stronger_teacher.py`` this script's runs, as modules.
 """
 import argparse
 import json
@@ -25,6 +29,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+
+from tools.dataset_converters.export_digits import export_digits
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = osp.join(REPO_ROOT, 'configs')
@@ -219,8 +225,6 @@ def main() -> None:
     args = parse_args()
     work_dir = osp.abspath(args.work_dir)
     data_root = osp.join(work_dir, 'data')
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'dataset_converters'))
-    from export_digits import export_digits
     counts = export_digits(data_root, limit=args.limit,
                            train_per_class=args.train_per_class)
     methods = demo_methods()

@@ -1,7 +1,7 @@
 """The DIST paper's question on real data: as the teacher gets stronger, does
 KD's student stop improving while DIST's keeps up?
 
-    python tools/experiments/stronger_teacher.py [--work-dir
+    python -m tools.experiments.stronger_teacher [--work-dir
         work_dirs/stronger_teacher] [--seeds 0 1 2 3 4] [--jobs 2]
 
 On scikit-learn's digits in the demo's low-data setting (the student and
@@ -20,15 +20,12 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 import time
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'demo'))
-sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'dataset_converters'))
+from tools.dataset_converters.export_digits import export_digits
+from tools.demo.digits_demo import Method, run_all, summary, train
 
-from digits_demo import Method, run_all, summary, train  # noqa: E402
-from export_digits import export_digits  # noqa: E402
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 DISTILL = osp.join(REPO_ROOT, 'configs', 'distill', 'mmpretrain')
 DIGITS = osp.join(REPO_ROOT, 'configs', 'mmpretrain', 'digits')

@@ -79,7 +79,6 @@ class CIFARResNet(StagedBackbone):
         self.stages = nn.ModuleList(stages)
         self.out_channels = channels
 
-
     def train(self, mode: bool = True) -> 'CIFARResNet':
         super().train(mode)
         if mode and self.norm_eval:

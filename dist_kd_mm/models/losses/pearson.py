@@ -11,11 +11,13 @@ DIST's ``(N, A, C, P)`` instances reduce ``(2,)`` (inter-class) and
 ``(0, 1, 3)`` (intra-class).
 
 As timm's memory-efficient activations, the forward and the backward are
-pure functions, and :class:`PearsonFunction` keeps for backward only the
-inputs and the per-group statistics (one value per group): backward
-recomputes the activations. Inputs larger than ``CHUNK_ELEMENTS`` are
-processed in slices of their last dim, so that nothing of the inputs' size
-is held at once but a slice (a softmax over the last dim is one slice).
+pure functions beside a thin :class:`PearsonFunction`, which keeps for
+backward the inputs and the per-group statistics (one value per group).
+Inputs larger than ``CHUNK_ELEMENTS`` are processed in slices of their last
+dim, so that nothing of the inputs' size is held at once but a slice, and
+backward recomputes their activations; an input of one slice (all the
+``(N, C)`` logits) keeps its activations instead, whose recomputation cost
+10-18% of the loss's time there. A softmax over the last dim is one slice.
 
 The gradient, for one group with centred ``a``, ``b``, ``D = |a| |b| + eps``
 and upstream gradient ``g``::
@@ -83,70 +85,102 @@ def activation_backward_(grad: Tensor, y: Tensor, options: dict) -> Tensor:
     return grad
 
 
+def group_count(shape: Sequence[int], dims: Dims,
+                mask: Optional[Tensor]):
+    """Elements of each group: a number, or with a mask a tensor of the
+    valid ones (at least 1)."""
+    count = math.prod(shape[d] for d in dims
+                      if mask is None or mask.shape[d] == 1)
+    if mask is None:
+        return count
+    return mask.sum(dims, keepdim=True).mul_(count).clamp_(min=1)
+
+
+def group_sum(y: Tensor, dims: Dims, mask: Optional[Tensor]) -> Tensor:
+    return (y if mask is None else y * mask).sum(dims, keepdim=True)
+
+
+def group_mean(y: Tensor, dims: Dims, mask: Optional[Tensor],
+               count) -> Tensor:
+    if mask is None:
+        return y.mean(dims, keepdim=True)
+    return group_sum(y, dims, mask).div_(count)
+
+
+def centred(y: Tensor, mean: Tensor, mask: Optional[Tensor]) -> Tensor:
+    """``y - mean``, 0 where the mask is 0."""
+    return (y - mean) if mask is None else (y - mean).mul_(mask)
+
+
 def pearson_forward(x_s: Tensor, x_t: Tensor, groupings: Sequence[Dims],
                     mask: Optional[Tensor], options: dict
-                    ) -> list[dict[str, Tensor]]:
+                    ) -> tuple[list[dict[str, Tensor]], tuple[Tensor, ...]]:
     """Per grouping, the statistics of its groups: ``mean_s``, ``mean_t``,
-    ``norm_s``, ``norm_t``, ``denom`` and the correlation ``r``; two passes
-    over the slices (sums, then centred products)."""
+    ``norm_s``, ``norm_t``, ``denom`` and the correlation ``r``; and the
+    activations of an input of one slice (none for several)."""
     shape = x_s.shape
     chunks = chunks_of(shape) if options['splittable'] else [slice(None)]
+    counts = [group_count(shape, dims, mask) for dims in groupings]
+    stats, kept = [], ()
+    if len(chunks) == 1:  # the formula at once
+        y_s, y_t = kept = activate(x_s, options), activate(x_t, options)
+        for dims, count in zip(groupings, counts):
+            st = dict(mean_s=group_mean(y_s, dims, mask, count),
+                      mean_t=group_mean(y_t, dims, mask, count))
+            a = centred(y_s, st['mean_s'], mask)
+            b = centred(y_t, st['mean_t'], mask)
+            st['r'] = (a * b).sum(dims, keepdim=True)
+            st['norm_s'] = torch.linalg.vector_norm(a, dim=dims, keepdim=True)
+            st['norm_t'] = torch.linalg.vector_norm(b, dim=dims, keepdim=True)
+            stats.append(st)
+    else:  # slice by slice: sums, means, then centred products
+        def activated():
+            for chunk in chunks:
+                yield (chunk, activate(x_s[..., chunk], options),
+                       activate(x_t[..., chunk], options))
 
-    def activated():
-        for chunk in chunks:
-            yield (chunk, activate(x_s[..., chunk], options),
-                   activate(x_t[..., chunk], options))
+        def zeros(dims):
+            return x_s.new_zeros([1 if d in dims else n
+                                  for d, n in enumerate(shape)],
+                                 dtype=options['dtype'])
 
-    one_slice = list(activated()) if len(chunks) == 1 else None
-
-    def zeros(dims):
-        return x_s.new_zeros([1 if d in dims else n
-                              for d, n in enumerate(shape)],
-                             dtype=options['dtype'])
-
-    stats = [{name: zeros(dims) for name in
-              ('mean_s', 'mean_t', 'dot', 'norm_s', 'norm_t')}
-             for dims in groupings]
-    for chunk, y_s, y_t in one_slice or activated():
-        m = None if mask is None else at(mask, chunk)
-        for dims, st in zip(groupings, stats):
-            for side, y in (('s', y_s), ('t', y_t)):
-                at(st[f'mean_{side}'], chunk).add_(
-                    (y if m is None else y * m).sum(dims, keepdim=True))
-    for dims, st in zip(groupings, stats):
-        # elements of each group (the valid ones with a mask)
-        count = math.prod(shape[d] for d in dims
-                          if mask is None or mask.shape[d] == 1)
-        if mask is not None:
-            count = mask.sum(dims, keepdim=True).mul_(count).clamp_(min=1)
-        st['mean_s'].div_(count)
-        st['mean_t'].div_(count)
-    for chunk, y_s, y_t in one_slice or activated():
-        m = None if mask is None else at(mask, chunk)
-        for dims, st in zip(groupings, stats):
-            a = y_s - at(st['mean_s'], chunk)
-            b = y_t - at(st['mean_t'], chunk)
-            if m is not None:
-                a.mul_(m)
-                b.mul_(m)
-            at(st['dot'], chunk).add_((a * b).sum(dims, keepdim=True))
-            # norms over slices: hypot of the slices' norms (exact for one)
-            for side, centred in (('s', a), ('t', b)):
-                norm = at(st[f'norm_{side}'], chunk)
-                norm.copy_(torch.hypot(norm, torch.linalg.vector_norm(
-                    centred, dim=dims, keepdim=True)))
-    for st in stats:
+        stats = [{name: zeros(dims) for name in
+                  ('mean_s', 'mean_t', 'r', 'norm_s', 'norm_t')}
+                 for dims in groupings]
+        for chunk, y_s, y_t in activated():
+            m = None if mask is None else at(mask, chunk)
+            for dims, st in zip(groupings, stats):
+                at(st['mean_s'], chunk).add_(group_sum(y_s, dims, m))
+                at(st['mean_t'], chunk).add_(group_sum(y_t, dims, m))
+        for count, st in zip(counts, stats):
+            st['mean_s'].div_(count)
+            st['mean_t'].div_(count)
+        for chunk, y_s, y_t in activated():
+            m = None if mask is None else at(mask, chunk)
+            for dims, st in zip(groupings, stats):
+                a = centred(y_s, at(st['mean_s'], chunk), m)
+                b = centred(y_t, at(st['mean_t'], chunk), m)
+                at(st['r'], chunk).add_((a * b).sum(dims, keepdim=True))
+                at(st['norm_s'], chunk).add_(
+                    a.square_().sum(dims, keepdim=True))
+                at(st['norm_t'], chunk).add_(
+                    b.square_().sum(dims, keepdim=True))
+        for st in stats:  # the sums of squares made norms
+            st['norm_s'].sqrt_()
+            st['norm_t'].sqrt_()
+    for st in stats:  # r: the centred dot product over the denominator
         st['denom'] = st['norm_s'] * st['norm_t'] + options['eps']
-        st['r'] = st.pop('dot').div_(st['denom'])
-    return stats
+        st['r'].div_(st['denom'])
+    return stats, kept
 
 
 def pearson_backward(x_s: Tensor, x_t: Tensor, stats: list[dict],
-                     grads: Sequence[Optional[Tensor]],
+                     kept: Sequence[Tensor], grads: Sequence[Optional[Tensor]],
                      mask: Optional[Tensor], options: dict,
                      teacher_side: bool) -> Tensor:
     """The gradient w.r.t. ``x_s`` (or ``x_t``), slice by slice, from the
-    upstream gradients of the correlations (None: unused)."""
+    upstream gradients of the correlations (None: unused); the activations
+    are ``kept`` ones, or recomputed."""
     own, other = ('t', 's') if teacher_side else ('s', 't')
     terms = []
     for st, grad in zip(stats, grads):
@@ -163,8 +197,8 @@ def pearson_backward(x_s: Tensor, x_t: Tensor, stats: list[dict],
     chunks = chunks_of(x.shape) if options['splittable'] else [slice(None)]
     out = torch.empty_like(x) if len(chunks) > 1 else None
     for chunk in chunks:
-        y_s = activate(x_s[..., chunk], options)
-        y_t = activate(x_t[..., chunk], options)
+        y_s, y_t = kept or (activate(x_s[..., chunk], options),
+                            activate(x_t[..., chunk], options))
         y_own, y_other = (y_t, y_s) if teacher_side else (y_s, y_t)
         grad = torch.zeros_like(y_own) if not terms else None
         for alpha, beta, k in terms:
@@ -181,24 +215,25 @@ def pearson_backward(x_s: Tensor, x_t: Tensor, stats: list[dict],
 
 
 class PearsonFunction(torch.autograd.Function):
-    """The correlations of every grouping (see :func:`pearson`); keeps the
-    inputs and the per-group statistics for backward."""
+    """The correlations of every grouping (see :func:`pearson`); keeps for
+    backward the inputs, the per-group statistics, and the activations of
+    an input of one slice."""
 
     @staticmethod
     def forward(ctx, x_s, x_t, mask, groupings, options):
-        stats = pearson_forward(x_s, x_t, groupings, mask, options)
-        ctx.save_for_backward(x_s, x_t, mask)
+        stats, kept = pearson_forward(x_s, x_t, groupings, mask, options)
+        ctx.save_for_backward(x_s, x_t, mask, *kept)
         ctx.stats, ctx.options = stats, options
         ctx.set_materialize_grads(False)  # unused correlations: None
         return tuple(st['r'] for st in stats)
 
     @staticmethod
     def backward(ctx, *grads):
-        x_s, x_t, mask = ctx.saved_tensors
+        x_s, x_t, mask, *kept = ctx.saved_tensors
         grad_s, grad_t = (
-            pearson_backward(x_s, x_t, ctx.stats, grads, mask, ctx.options,
-                             side) if ctx.needs_input_grad[side] else None
-            for side in (0, 1))
+            pearson_backward(x_s, x_t, ctx.stats, kept, grads, mask,
+                             ctx.options, side)
+            if ctx.needs_input_grad[side] else None for side in (0, 1))
         return grad_s, grad_t, None, None, None
 
 

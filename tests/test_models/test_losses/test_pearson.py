@@ -164,7 +164,6 @@ def test_bad_arguments_are_named():
         pearson(x, x, [(1, )], activation='relu')
 
 
-
 def test_softmax_over_the_last_dim_is_one_chunk(monkeypatch):
     """Rows with classes last, e.g. (N, A, C) after a trailing size-1 dim
     was dropped: the softmax dim is not split into chunks."""
