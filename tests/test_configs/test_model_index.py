@@ -31,3 +31,58 @@ def test_every_distillation_config_is_in_a_listed_metafile():
     }
     assert len(configs) >= 27
     assert configs - listed == set()
+
+
+SOURCES = {'dist': 'DIST paper', 'dist-plus': 'DIST+ paper',
+           'kd': 'DIST paper', 'dkd': 'DKD paper'}
+TASKS = {'mmpretrain': 'Image Classification', 'mmdet': 'Object Detection',
+         'mmseg': 'Semantic Segmentation'}
+
+
+def test_every_published_number_is_an_openmmlab_result():
+    """A model the papers report has OpenMMLab's Results (Task, Dataset,
+    Metrics) with those numbers, named as the paper's; the others say that
+    they are not in a paper."""
+    with open(osp.join(REPO_ROOT, 'model-index.yml')) as file:
+        index = yaml.safe_load(file)
+    with_results = 0
+    for metafile in index['Import']:
+        folder = metafile.split('/')
+        task, method = TASKS[folder[2]], folder[3]
+        with open(osp.join(REPO_ROOT, metafile)) as file:
+            models = yaml.safe_load(file)['Models']
+        for model in models:
+            description = model['Metadata']['Description']
+            assert not any(key.startswith('Paper')
+                           for key in model['Metadata']), model['Name']
+            if 'Results' not in model:
+                assert 'not in the' in description, model['Name']
+                continue
+            with_results += 1
+            [result] = model['Results']
+            assert result['Task'] == task
+            assert result['Dataset'] in {'ImageNet-1k', 'CIFAR-100', 'COCO',
+                                         'Cityscapes'}
+            for name, value in result['Metrics'].items():
+                assert name.endswith(f'({SOURCES[method]})'), name
+                assert isinstance(value, float) and 0 < value < 100
+    assert with_results >= 55
+
+
+def test_mim_search_shows_the_results():
+    """The real `mim search` reads the Results of the installed package."""
+    import re
+
+    from helpers import VENV_BIN, run_command
+    result = run_command(
+        [osp.join(VENV_BIN, 'mim'), 'search', 'dist_kd_mm', '--field',
+         'imagenet-1k/top_1_accuracy_(dist_paper)', 'cityscapes/miou_(dist_'
+         'paper)'], cwd=REPO_ROOT)
+    output = re.sub(r'\x1b\[[0-9;]*m', '', result.stdout)
+    row = [line for line in output.splitlines() if line.startswith(
+        'dist_logits_resnet34_resnet18_8xb32_in1k ')]
+    assert row and '72.07' in row[0], output[-2000:]
+    row = [line for line in output.splitlines() if line.startswith(
+        'dist_logits_deeplabv3_r101-d8_deeplabv3_r18-d8_8xb2-40k_cityscapes'
+        '-512x1024 ')]
+    assert row and '77.1' in row[0], output[-2000:]

@@ -86,20 +86,22 @@ def check_finite(loss_name: str, loss: Tensor, logits_S: Tensor,
     (``-inf`` included: a non-finite logit is an error even where the loss
     would be finite).
 
+    With half-precision logits (float16 or bfloat16, as under AMP), a
+    non-finite value gives a warning that names the side and a NaN loss
+    whose gradients are NaN too, so that the loss scaler of mmengine's
+    ``AmpOptimWrapper`` (which inspects the gradients) skips the step and
+    lowers its scale, as for any other loss.
+
     Raises:
         FloatingPointError: a non-finite value with float32 or float64
             inputs; the message names the side.
-
-    Otherwise, with half-precision logits (float16 or bfloat16, as under
-    AMP), a warning that names the side and a NaN loss whose gradients are
-    NaN too, so that the loss scaler of mmengine's ``AmpOptimWrapper``
-    (which inspects the gradients) skips the step and lowers its scale, as
-    for any other loss; with float32 or float64 logits,
-    the error above.
     """
-    finite = (torch.isfinite(loss) & torch.isfinite(logits_S).all()
-              & torch.isfinite(logits_T).all())
-    if bool(finite):  # one synchronisation
+    # a float32 sum of each input is finite iff its elements are (logits
+    # summing beyond 3e38 aside): one pass each, one synchronisation
+    sums = torch.stack([loss.float().reshape(()),
+                        logits_S.detach().sum(dtype=torch.float32),
+                        logits_T.detach().sum(dtype=torch.float32)])
+    if bool(torch.isfinite(sums).all()):
         return loss
     message = non_finite_message(loss_name, logits_S, logits_T, names)
     if logits_S.dtype in HALF_PRECISION or logits_T.dtype in HALF_PRECISION:
