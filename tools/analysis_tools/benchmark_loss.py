@@ -227,8 +227,13 @@ def main() -> None:
                         help='only these shapes')
     parser.add_argument('--features', action='store_true',
                         help="time DIST+'s DISTFeatureLoss instead")
+    parser.add_argument('--chunk-elements', type=int,
+                        help="the Pearson core's slice size (default 2^18)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.chunk_elements:
+        from dist_kd_mm.models.losses import pearson
+        pearson.CHUNK_ELEMENTS = args.chunk_elements
     if args.features:
         benchmark_features(args.repeats, args.device)
         return

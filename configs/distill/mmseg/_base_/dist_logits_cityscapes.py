@@ -34,5 +34,6 @@ distiller = dict(
         loss_dist=_mapping('logits'), loss_dist_aux=_mapping('aux_logits')))
 
 # Checkpoints leave out the frozen teacher (rebuilt from teacher_ckpt when
-# resuming): about half the size for a ResNet-34 -> ResNet-18 run.
+# resuming): the DeepLabV3-R101 teacher holds 87.2M of the two networks'
+# 101.2M parameters and buffers.
 custom_hooks = [dict(type='dist_kd_mm.LeanCheckpointHook')]
