@@ -79,10 +79,12 @@ def test_mim_search_shows_the_results():
          'imagenet-1k/top_1_accuracy_(dist_paper)', 'cityscapes/miou_(dist_'
          'paper)'], cwd=REPO_ROOT)
     output = re.sub(r'\x1b\[[0-9;]*m', '', result.stdout)
-    row = [line for line in output.splitlines() if line.startswith(
-        'dist_logits_resnet34_resnet18_8xb32_in1k ')]
-    assert row and '72.07' in row[0], output[-2000:]
-    row = [line for line in output.splitlines() if line.startswith(
-        'dist_logits_deeplabv3_r101-d8_deeplabv3_r18-d8_8xb2-40k_cityscapes'
-        '-512x1024 ')]
-    assert row and '77.1' in row[0], output[-2000:]
+    # one block a model: 'config id: NAME', then a line per field
+    blocks = {block.split()[0]: block
+              for block in output.split('config id: ')[1:]}
+    dist = blocks['dist_logits_resnet34_resnet18_8xb32_in1k']
+    assert re.search(r'imagenet-1k/top_1_accuracy_\(dist_paper\)\s+72\.07',
+                     dist), dist
+    seg = blocks['dist_logits_deeplabv3_r101-d8_deeplabv3_r18-d8_8xb2-40k_'
+                 'cityscapes-512x1024']
+    assert re.search(r'cityscapes/miou_\(dist_paper\)\s+77\.1', seg), seg
