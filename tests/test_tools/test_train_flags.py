@@ -66,7 +66,7 @@ def test_amp_flag_refuses_another_optim_wrapper():
 
 
 def test_cfg_options_keys_must_exist():
-    script = train_script()
+    from dist_kd_mm.engine.runner import launch as script
     cfg = Config.fromfile(osp.join(TEST_CONFIGS,
                                    'dist_tiny-resnet_imagefolder.py'))
     with pytest.raises(KeyError, match=r"'trian_cfg.max_iters'.*did you "
