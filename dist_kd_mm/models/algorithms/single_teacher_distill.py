@@ -180,7 +180,8 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
         """Convert (or check) the batch of every teacher forward."""
         inputs = args[0] if args else kwargs['inputs']
         if self.teacher_input is None:
-            check_size(inputs, self.teacher_size, self._teacher_name)
+            if self.teacher_size is not None:
+                check_size(inputs, self.teacher_size, self._teacher_name)
             return None
         inputs = self.teacher_input(inputs)
         if args:
