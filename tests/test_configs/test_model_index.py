@@ -1,10 +1,11 @@
 """model-index.yml lists every distillation config through the metafiles."""
 import glob
 import os.path as osp
+import re
 
 import yaml
 
-from helpers import REPO_ROOT
+from helpers import REPO_ROOT, VENV_BIN, run_command
 
 
 def test_every_distillation_config_is_in_a_listed_metafile():
@@ -71,9 +72,6 @@ def test_every_published_number_is_an_openmmlab_result():
 
 def test_mim_search_shows_the_results():
     """The real `mim search` reads the Results of the installed package."""
-    import re
-
-    from helpers import VENV_BIN, run_command
     result = run_command(
         [osp.join(VENV_BIN, 'mim'), 'search', 'dist_kd_mm', '--field',
          'imagenet-1k/top_1_accuracy_(dist_paper)', 'cityscapes/miou_(dist_'

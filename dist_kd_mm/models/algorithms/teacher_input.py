@@ -60,15 +60,18 @@ def normalization_of(preprocessor: Optional[dict]) -> Optional[dict]:
                                                         False))))
 
 
+def _preprocessor_in(cfg: Config) -> Optional[dict]:
+    """The data preprocessor of a full config (model's or top-level)."""
+    return cfg.model.get('data_preprocessor') or cfg.get('data_preprocessor')
+
+
 def preprocessor_of(model_cfg) -> Optional[dict]:
     """The data preprocessor config of a model given as a dict (its own, or
     its ``cfg_path`` config's); None for a built module."""
     if not isinstance(model_cfg, dict):
         return None
     if model_cfg.get('cfg_path'):
-        cfg = get_config(model_cfg['cfg_path'])
-        return cfg.model.get('data_preprocessor') or cfg.get(
-            'data_preprocessor')
+        return _preprocessor_in(get_config(model_cfg['cfg_path']))
     return model_cfg.get('data_preprocessor')
 
 
@@ -77,8 +80,8 @@ def teacher_expectation(teacher_cfg) -> tuple[Optional[dict], Optional[
     """What the teacher was trained with: its normalization, test size and
     the name of its config (``cfg_path``, or 'the teacher dict')."""
     if isinstance(teacher_cfg, dict) and teacher_cfg.get('cfg_path'):
-        return (normalization_of(preprocessor_of(teacher_cfg)),
-                eval_size_of(get_config(teacher_cfg['cfg_path'])),
+        cfg = get_config(teacher_cfg['cfg_path'])  # read once
+        return (normalization_of(_preprocessor_in(cfg)), eval_size_of(cfg),
                 teacher_cfg['cfg_path'])
     if isinstance(teacher_cfg, dict):
         return (normalization_of(preprocessor_of(teacher_cfg)), None,
