@@ -28,6 +28,10 @@ class LeanCheckpointHook(Hook):
     during the run and stay in every checkpoint; only the frozen rest is
     left out.
 
+    Resuming (``--resume``) from a plain model's checkpoint, which has no
+    ``architecture.*`` keys, stops with an error that says to use
+    ``load_from`` (which loads it into the student) instead.
+
     A lean checkpoint records the teacher's identity: a digest of the
     teacher's weights as loaded, computed once per run. Resuming from it
     (or ``load_from``) compares that digest with the teacher the new run
@@ -94,7 +98,20 @@ class LeanCheckpointHook(Hook):
         meta['teacher_digest'] = self.teacher_digest
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Refuse a lean checkpoint whose teacher is not the run's."""
+        """Refuse to resume from a plain model's checkpoint, and a lean
+        checkpoint whose teacher is not the run's."""
+        state_dict = checkpoint.get('state_dict', checkpoint)
+        if getattr(runner, '_resume', False) and not any(
+                key.removeprefix('module.').startswith('architecture.')
+                for key in state_dict):
+            source = (getattr(runner, '_load_from', None)
+                      or 'the latest checkpoint of the work dir')
+            raise RuntimeError(
+                f'--resume needs a checkpoint of a distillation run, but '
+                f'{source!r} holds a plain model (no architecture.* keys), '
+                'whose optimizer and iteration do not belong to this run. '
+                'Start from it with load_from (without --resume): its '
+                'weights are loaded into the student.')
         meta = checkpoint.get('meta', {})
         if meta.get('teacher_in_checkpoint', True):
             return

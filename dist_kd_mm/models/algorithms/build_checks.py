@@ -1,10 +1,17 @@
-"""What the distillation algorithms check when they are built: that the
-teacher checkpoint fits the teacher, and that the student's batch augments
-are not dropped.
+"""What the distillation algorithms check: when they are built, that the
+teacher checkpoint fits the teacher, that the student's batch augments are
+not dropped, and that the losses' student and teacher sides are mapped to
+the student and the teacher, with as many outputs; when the student is
+initialized, that no recorded head starts at zero; at every training step,
+that each distillation loss reaches the student.
 
 (The teacher's input normalization and size are checked, or converted, by
 :mod:`dist_kd_mm.models.algorithms.teacher_input`.)
 """
+import warnings
+from typing import Optional
+
+import torch
 from mmengine.logging import print_log
 from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
@@ -110,3 +117,133 @@ def check_batch_augments(architecture, data_preprocessor) -> None:
             'model.data_preprocessor.batch_augments=dict(augments=[...]) '
             '(e.g. batch_augments=_base_.model.train_cfg in the config), '
             "or remove them from the student's train_cfg.")
+
+
+def student_side(argument: str) -> Optional[bool]:
+    """Whether a loss argument is named as the student's side (mmrazor's
+    ``logits_S``, ``s_feature``, ``student``), the teacher's, or neither
+    (None)."""
+    if argument.endswith('_S') or argument.startswith('s_') or (
+            argument == 'student'):
+        return True
+    if argument.endswith('_T') or argument.startswith('t_') or (
+            argument == 'teacher'):
+        return False
+    return None
+
+
+def _mapped_sides(distiller: nn.Module):
+    """``(loss name, argument, mapping, student side)`` of every loss
+    argument that is named as a side and mapped to a recorder."""
+    for loss_name, mappings in distiller.loss_forward_mappings.items():
+        for argument, mapping in mappings.items():
+            side = student_side(argument)
+            if side is not None and 'recorder' in mapping:
+                yield loss_name, argument, mapping, side
+
+
+def _describe(mapping: dict) -> str:
+    side = 'student' if mapping.get('from_student') else 'teacher'
+    return (f"the {side}'s recorder {mapping['recorder']!r} "
+            f"(from_student={mapping.get('from_student')})")
+
+
+def check_loss_sides(distiller: nn.Module) -> None:
+    """Stop when a loss's student argument (``logits_S``, ``s_feature``) is
+    mapped to a teacher recorder or its teacher argument to the student's:
+    swapped flags give the same (symmetric) loss value, and no gradient."""
+    for loss_name, argument, mapping, from_student in _mapped_sides(
+            distiller):
+        if bool(mapping.get('from_student')) != from_student:
+            raise ValueError(
+                f'loss_forward_mappings.{loss_name}.{argument} maps '
+                f'{_describe(mapping)}, but {argument} is the '
+                f"{'student' if from_student else 'teacher'}'s side: set "
+                f'from_student={from_student} (are the flags of '
+                f'{loss_name} swapped?)')
+
+
+def _output_width(model: nn.Module, recorder) -> tuple:
+    """``(source, width)`` of a recorded module's output (a Linear's
+    ``out_features``, a conv's ``out_channels``), else ``(source, None)``."""
+    source = getattr(recorder, 'source', None)
+    if type(recorder).__name__ != 'ModuleOutputsRecorder' or not source:
+        return source, None
+    try:
+        module = model.get_submodule(source)
+    except AttributeError:
+        return source, None
+    return source, getattr(module, 'out_features',
+                           getattr(module, 'out_channels', None))
+
+
+def check_output_widths(distiller: nn.Module, student: nn.Module,
+                        teacher: nn.Module) -> None:
+    """Stop when a loss compares recorded outputs of different widths (no
+    connector between them): a teacher of 1000 classes against a student of
+    100 would fail only at the first step."""
+    widths = {}
+    for loss_name, argument, mapping, _ in _mapped_sides(distiller):
+        if mapping.get('connector'):
+            continue
+        side, model, recorders = (
+            ('student', student, distiller.student_recorders)
+            if mapping.get('from_student') else
+            ('teacher', teacher, distiller.teacher_recorders))
+        source, width = _output_width(
+            model, recorders.recorders.get(mapping['recorder']))
+        if width is not None:
+            widths.setdefault(loss_name, {})[side] = (argument, source, width)
+    for loss_name, sides in widths.items():
+        if len(sides) == 2 and sides['student'][2] != sides['teacher'][2]:
+            (arg_s, source_s, c_s), (arg_t, source_t, c_t) = (
+                sides['student'], sides['teacher'])
+            raise ValueError(
+                f"{loss_name}: the teacher's {source_t!r} ({arg_t}) gives "
+                f"{c_t} outputs, the student's {source_s!r} ({arg_s}) {c_s}: "
+                'for logits, the teacher has '
+                f'{c_t} classes and the student {c_s}. Distil between '
+                'models of the same classes (num_classes of both heads), or '
+                'map features of other widths through a connector.')
+
+
+def warn_zero_initialized(distiller: nn.Module, student: nn.Module) -> None:
+    """Warn when a recorded student module starts with all-zero weights
+    (mmpretrain's ``VisionTransformerClsHead``): its logits are constant at
+    the first step, where the Pearson losses' gradient is singular."""
+    for name, recorder in distiller.student_recorders.recorders.items():
+        source = getattr(recorder, 'source', None)
+        try:
+            weight = student.get_submodule(source).weight
+        except (AttributeError, TypeError):
+            continue
+        if isinstance(weight, torch.Tensor) and not weight.any():
+            warnings.warn(
+                f"The student's {source!r} (recorder {name!r}) starts with "
+                'all-zero weights, so its outputs are constant at the first '
+                "step, where DIST's and CMKD's Pearson gradient is 1/eps "
+                "times the teacher's. The losses taper it there (norm_floor,"
+                ' docs/losses.md), so the head first learns from the task '
+                'loss; with distillation alone it would stay constant. To '
+                'start it like other heads, give the student head '
+                "init_cfg=dict(type='TruncNormal', layer='Linear', std=0.02)"
+                '.', UserWarning, stacklevel=2)
+
+
+def check_student_gradients(losses: dict, distiller: nn.Module) -> None:
+    """Stop when a distillation loss carries no gradient to the training
+    student (its student side recorded without a graph, or mapped from the
+    teacher)."""
+    if not torch.is_grad_enabled():
+        return
+    for loss_name, loss in losses.items():
+        if isinstance(loss, torch.Tensor) and not loss.requires_grad:
+            mapping = distiller.loss_forward_mappings.get(loss_name, {})
+            sides = ', '.join(f'{argument}: {_describe(record)}'
+                              for argument, record in mapping.items()
+                              if 'recorder' in record)
+            raise RuntimeError(
+                f'distill.{loss_name} carries no gradient to the student: '
+                f'its inputs ({sides}) are all without a graph. Map the '
+                "student's side from a student recorder (from_student=True) "
+                'of a module that the student trains.')

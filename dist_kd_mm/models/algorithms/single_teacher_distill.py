@@ -11,10 +11,22 @@ from mmrazor.models.utils import add_prefix
 
 from dist_kd_mm.registry import MODELS
 
-from .build_checks import check_batch_augments, load_teacher_checkpoint
+from .build_checks import (
+    check_batch_augments,
+    check_loss_sides,
+    check_output_widths,
+    check_student_gradients,
+    load_teacher_checkpoint,
+    warn_zero_initialized,
+)
+from .checkpoint_fit import fit_checkpoint
 from .teacher_acclimation import TeacherAcclimation
 from .teacher_input import check_size, preprocessor_of, resolve_teacher_input
-from .teacher_records import autocast_dtype, float32_teacher_records
+from .teacher_records import (
+    autocast_dtype,
+    float16_overflow_hint,
+    float32_teacher_records,
+)
 
 
 @MODELS.register_module()
@@ -51,7 +63,7 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
         teacher_ckpt: the teacher's checkpoint (path or URL). Defaults to
             None.
         teacher_ckpt_strict: ``False`` loads what fits and warns, for
-            partial loading on purpose. Defaults to True.
+            partial loading on purpose (a bool). Defaults to True.
         teacher_acclimation: None (a frozen teacher), or the options of
             :class:`TeacherAcclimation` (``{}`` for its defaults): named
             parts of the teacher (its last stage and head) are trained online
@@ -77,12 +89,18 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
                  **kwargs) -> None:
         check_batch_augments(kwargs.get('architecture'),
                              kwargs.get('data_preprocessor'))
+        if not isinstance(teacher_ckpt_strict, bool):
+            raise TypeError('teacher_ckpt_strict must be True or False, got '
+                            f'{teacher_ckpt_strict!r}')
+        autocast = autocast_dtype(teacher_autocast)
         # the student's normalization: the algorithm's preprocessor, else
         # the student's own (which mmrazor then uses)
         resolved = resolve_teacher_input(
             kwargs.get('teacher'), kwargs.get('data_preprocessor')
             or preprocessor_of(kwargs.get('architecture')), teacher_input)
         super().__init__(teacher_ckpt=None, **kwargs)
+        check_loss_sides(self.distiller)
+        check_output_widths(self.distiller, self.student, self.teacher)
         self.teacher_input, self.teacher_size, self._teacher_name = resolved
         if self.teacher_input is not None or self.teacher_size is not None:
             # training and validation both call the teacher's forward
@@ -102,7 +120,7 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
             self.acclimation = TeacherAcclimation(self.teacher,
                                                   **teacher_acclimation)
             self.acclimation.check_recorders(self.distiller)
-        self.teacher_autocast = autocast_dtype(teacher_autocast)
+        self.teacher_autocast = autocast
         if self.teacher_autocast is not None and (
                 self.teacher_trainable or self.acclimation is not None):
             raise ValueError(
@@ -141,8 +159,11 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
                 logits_T, teacher_losses, self.distiller, data_samples),
                 'teacher'))
         if not self.distillation_stopped:
-            losses.update(add_prefix(
-                self.distiller.compute_distill_losses(), 'distill'))
+            with float16_overflow_hint(self.teacher_autocast):
+                distill_losses = self.distiller.compute_distill_losses()
+            if self.student_trainable:
+                check_student_gradients(distill_losses, self.distiller)
+            losses.update(add_prefix(distill_losses, 'distill'))
         return losses
 
     def forward_teacher(self, batch_inputs: torch.Tensor,
@@ -187,6 +208,20 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
         if args:
             return (inputs, ) + tuple(args[1:]), kwargs
         return args, dict(kwargs, inputs=inputs)
+
+    def init_weights(self) -> None:
+        """mmengine's initialization, then a warning for a recorded
+        student head that starts at zero."""
+        super().init_weights()
+        warn_zero_initialized(self.distiller, self.student)
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, *args,
+                              **kwargs) -> None:
+        """Load a plain checkpoint into the student, check that a
+        distillation checkpoint fits it, and complete a lean one with the
+        teacher (:func:`~.checkpoint_fit.fit_checkpoint`)."""
+        fit_checkpoint(self, state_dict, prefix)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     @property
     def acclimated_parts(self) -> tuple[str, ...]:

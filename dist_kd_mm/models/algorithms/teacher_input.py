@@ -157,18 +157,49 @@ def resolve_teacher_input(
                 "teacher's own normalization (and size), or use a teacher "
                 'trained like the student.')
         return None, size, name
-    unknown = set(option) - {'mean', 'std', 'to_rgb', 'size'}
-    if unknown:
-        raise ValueError(f'teacher_input: unknown keys {sorted(unknown)}; '
-                         'it takes mean, std, to_rgb and size')
     if student is None:
         raise ValueError('teacher_input needs the distillation data '
                          'preprocessor to normalize (mean and std)')
+    check_option(option, len(student['mean']))
     teacher = dict(student, **(expected or {}))
     teacher.update({k: option[k] for k in ('mean', 'std', 'to_rgb')
                     if k in option})
     return TeacherInput(student, normalization_of(teacher),
                         _pair(option.get('size', size))), None, name
+
+
+def check_option(option, channels: int) -> None:
+    """Raise unless ``teacher_input`` is a dict of known keys with values
+    of the right kind: ``mean`` and ``std`` of ``channels`` numbers,
+    ``to_rgb`` a bool, ``size`` None, an int or a ``(width, height)``
+    pair."""
+    if not isinstance(option, dict):
+        raise TypeError(
+            'teacher_input must be a dict (dict() takes mean, std, to_rgb '
+            "and size from the teacher's config) or None, got "
+            f'{option!r}')
+    unknown = set(option) - {'mean', 'std', 'to_rgb', 'size'}
+    if unknown:
+        raise ValueError(f'teacher_input: unknown keys {sorted(unknown)}; '
+                         'it takes mean, std, to_rgb and size')
+    for key in ('mean', 'std'):
+        value = option.get(key, [0] * channels)
+        if not (isinstance(value, (list, tuple)) and len(value) == channels
+                and all(isinstance(v, (int, float)) for v in value)):
+            raise ValueError(
+                f'teacher_input.{key} must be {channels} numbers, one per '
+                f'channel of the inputs, got {value!r}')
+    if not isinstance(option.get('to_rgb', False), bool):
+        raise TypeError('teacher_input.to_rgb must be True or False, got '
+                        f"{option['to_rgb']!r}")
+    size = option.get('size')
+    values = size if isinstance(size, (list, tuple)) else (size, size)
+    if size is not None and (len(values) != 2 or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0
+            for v in values)):
+        raise ValueError(
+            'teacher_input.size must be an int or (width, height) of '
+            f'positive ints (None: no resizing), got {size!r}')
 
 
 def _same(a: dict, b: dict) -> bool:

@@ -7,6 +7,7 @@ forward may run under autocast while the student trains in float32: cheaper
 on GPUs with fast half-precision math. Its records are cast back to float32
 before any loss sees them.
 """
+import contextlib
 from collections.abc import Callable
 from typing import Any, Optional
 
@@ -54,3 +55,20 @@ def float32_teacher_records(distiller: nn.Module) -> None:
     map_teacher_records(
         distiller,
         lambda t: t.float() if t.dtype in AUTOCAST_DTYPES.values() else t)
+
+
+@contextlib.contextmanager
+def float16_overflow_hint(dtype: Optional[torch.dtype]):
+    """Name ``teacher_autocast='float16'`` in the error of a non-finite
+    teacher record (float16's range ends at 65504, bfloat16's is
+    float32's). Under AMP the losses return NaN for the loss scaler
+    instead (:func:`~dist_kd_mm.models.losses.utils.check_finite`)."""
+    try:
+        yield
+    except FloatingPointError as error:
+        if dtype is not torch.float16 or '(teacher)' not in str(error):
+            raise
+        raise FloatingPointError(
+            f"{error}: the teacher ran under teacher_autocast='float16', "
+            'whose largest value is 65504; set '
+            "teacher_autocast='bfloat16' (float32's range) or None") from error

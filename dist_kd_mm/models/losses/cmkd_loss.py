@@ -11,7 +11,13 @@ from torch import Tensor, nn
 from dist_kd_mm.registry import MODELS
 
 from .pearson import pearson
-from .utils import check_finite, check_logit_pair, check_temperature, zero_loss
+from .utils import (
+    check_finite,
+    check_logit_pair,
+    check_norm_floor,
+    check_temperature,
+    zero_loss,
+)
 
 WEIGHTINGS = ('hard_to_rank', 'easy_to_rank', 'fixed')
 SOFT_RANK_REGULARIZATIONS = ('l2', 'kl')
@@ -35,11 +41,23 @@ def exact_ranks(x: Tensor) -> Tensor:
                                                 group_mean.gather(1, group))
 
 
-def row_zscore(x: Tensor, eps: float = 1e-12) -> Tensor:
-    """Each row centred and scaled to unit standard deviation; a constant
-    row becomes zeros with a finite gradient."""
+def row_std(x: Tensor) -> Tensor:
+    """The standard deviation of each row of ``(M, C)``, ``(M, 1)``."""
+    return (x - x.mean(dim=1, keepdim=True)).pow(2).mean(dim=1,
+                                                         keepdim=True).sqrt()
+
+
+def row_zscore(x: Tensor, floor: Tensor) -> Tensor:
+    """Each row of ``(M, C)`` centred and scaled to unit standard
+    deviation. A row whose deviation is below its ``floor`` ``(M, 1)`` is
+    divided by the floor instead and passes no gradient: its order is
+    rounding noise, and the scaling's gradient, ``1/std``, would be
+    unbounded (1e6 at a constant row with the former ``eps`` of 1e-12)."""
     centred = x - x.mean(dim=1, keepdim=True)
-    return centred / (centred.pow(2).mean(dim=1, keepdim=True) + eps).sqrt()
+    std = row_std(x)
+    flat = std < floor
+    z = centred / torch.where(flat, floor, std).clamp_min(1e-30)
+    return torch.where(flat, z.detach(), z)
 
 
 def soft_ranks(x: Tensor, strength: float, regularization: str) -> Tensor:
@@ -97,7 +115,10 @@ class CMKDLoss(nn.Module):
     not depend on ``tau`` and the strength has one meaning for every
     temperature. As the strength goes to 0, ``S_i`` becomes ``1 -
     Spearman(p_s[i], p_t[i])`` exactly; as it grows, the soft ranks become
-    linear in ``z(log p_s)``.
+    linear in ``z(log p_s)``. A student row whose log-probabilities spread
+    less than ``norm_floor`` times the teacher's (a zero-initialised head)
+    has no order to learn: its ``S_i`` passes no gradient, and its Pearson
+    terms pass the tapered gradient of ``DISTLoss``'s ``norm_floor``.
 
     Which parts follow the paper: a Pearson term on the probabilities and a
     Spearman term on their ranks, weighted per sample by difficulty. This
@@ -131,6 +152,10 @@ class CMKDLoss(nn.Module):
         regularization: torchsort's ``'l2'`` or ``'kl'``.
         teacher_detach: detach the teacher logits.
         eps: added to the Pearson denominators.
+        norm_floor: as ``DISTLoss``'s, for the Pearson terms; and the
+            spread (standard deviation of the log-probabilities) below which
+            a student row's Spearman term passes no gradient, relative to
+            the teacher row's. 0: the formulas' gradients everywhere.
     """
 
     def __init__(self,
@@ -144,7 +169,8 @@ class CMKDLoss(nn.Module):
                  regularization_strength: float = 0.1,
                  regularization: str = 'l2',
                  teacher_detach: bool = True,
-                 eps: float = 1e-8) -> None:
+                 eps: float = 1e-8,
+                 norm_floor: float = 1e-3) -> None:
         super().__init__()
         check_temperature('CMKDLoss', tau)
         if weighting not in WEIGHTINGS:
@@ -171,6 +197,8 @@ class CMKDLoss(nn.Module):
         self.regularization = regularization
         self.teacher_detach = teacher_detach
         self.eps = float(eps)
+        check_norm_floor('CMKDLoss', norm_floor)
+        self.norm_floor = float(norm_floor)
 
     def extra_repr(self) -> str:
         return (f'tau={self.tau}, loss_weight={self.loss_weight}, '
@@ -178,7 +206,8 @@ class CMKDLoss(nn.Module):
                 f'spearman_weight={self.spearman_weight}, '
                 f'intra_loss_weight={self.intra_loss_weight}, '
                 f'weighting={self.weighting!r}, '
-                f'regularization_strength={self.regularization_strength}')
+                f'regularization_strength={self.regularization_strength}, '
+                f'norm_floor={self.norm_floor}')
 
     def spearman_shares(self, probs_t: Tensor) -> Tensor:
         """``s_i`` of each instance from the teacher's probabilities
@@ -194,12 +223,14 @@ class CMKDLoss(nn.Module):
     def spearman_term(self, log_probs_s: Tensor, probs_t: Tensor) -> Tensor:
         """``S_i = 1 - pearson(soft ranks of z(log p_s), ranks of p_t)``,
         ``(M, C) -> (M,)``."""
-        ranks_s = soft_ranks(row_zscore(log_probs_s),
+        floor = self.norm_floor * row_std(probs_t.clamp_min(1e-30).log())
+        ranks_s = soft_ranks(row_zscore(log_probs_s, floor),
                              self.regularization_strength,
                              self.regularization)
         ranks_t = exact_ranks(probs_t)
         corr, = pearson(ranks_s[..., None], ranks_t[..., None],
-                        [INSTANCE_DIMS], self.eps)
+                        [INSTANCE_DIMS], self.eps,
+                        norm_floor=self.norm_floor)
         return 1 - corr.flatten()
 
     def forward(self, logits_S: Tensor, logits_T: Tensor) -> Tensor:
@@ -228,7 +259,8 @@ class CMKDLoss(nn.Module):
         groupings = [INSTANCE_DIMS] + ([CLASS_DIMS]
                                        if self.intra_loss_weight else [])
         correlations = pearson(rows_s[..., None], rows_t[..., None],
-                               groupings, self.eps, 'softmax', tau=self.tau)
+                               groupings, self.eps, 'softmax', tau=self.tau,
+                               norm_floor=self.norm_floor)
         pearson_term = 1 - correlations[0].flatten()
         spearman = self.spearman_term(log_probs_s, probs_t)
         per_instance = (self.pearson_weight * (1 - shares) * pearson_term +

@@ -81,10 +81,17 @@ def valid_mask(gt_labels: Labels, logits_shape: torch.Size,
             f'DISTLoss: gt_labels hold {labels.shape[0]} images, the logits '
             f'{logits_shape[0]} (shape {tuple(logits_shape)})')
     spatial = tuple(logits_shape[2:])
+    if not spatial:
+        raise ValueError(
+            'DISTLoss: gt_labels (ignored pixels) apply to dense maps (N, C, '
+            f'H, W) only; the logits have shape {tuple(logits_shape)}: '
+            'leave gt_labels out of the loss_forward_mappings')
     if labels.dim() - 1 != len(spatial):
         raise ValueError(
-            f'DISTLoss: gt_labels of shape {tuple(labels.shape)} do not fit '
-            f'logits of shape {tuple(logits_shape)}')
+            f'DISTLoss: gt_labels need one label per pixel, shape (N, '
+            f'{", ".join("HWD"[i] for i in range(len(spatial)))}) for logits '
+            f'of shape {tuple(logits_shape)}, got {labels.dim()} dims: shape '
+            f'{tuple(labels.shape)}')
     if tuple(labels.shape[1:]) != spatial:
         labels = F.interpolate(labels[:, None].float(), size=spatial,
                                mode='nearest')[:, 0]

@@ -18,7 +18,13 @@ from .dist_dense_inputs import (
 )
 from .dist_global_batch import gather_instances, scale_gradient, world_size
 from .pearson import ACTIVATIONS, pearson
-from .utils import check_finite, check_logit_pair, check_temperature, zero_loss
+from .utils import (
+    check_finite,
+    check_logit_pair,
+    check_norm_floor,
+    check_temperature,
+    zero_loss,
+)
 
 # dims of the (N, A, C, P) instances view that each relation reduces
 INTER_DIMS = (2, )  # classes: one correlation per instance
@@ -75,6 +81,13 @@ class DISTLoss(nn.Module):
             processes (``all_gather``; the local rows keep their gradient,
             scaled so that DDP's average is the global batch's gradient).
             Defaults to False, the paper's per-GPU relations.
+        norm_floor: the gradient of a student row (or column) whose centred
+            probabilities have a norm below ``norm_floor`` times the
+            teacher's is tapered by ``(norm / floor)**2``: about 0 at a
+            constant row (a zero-initialised head), where the formula's is
+            ``1/eps`` times the teacher's. The value, and the gradient above
+            the floor, are the formula's. 0: the formula's gradient
+            everywhere. Defaults to 1e-3.
     """
 
     def __init__(self,
@@ -90,7 +103,8 @@ class DISTLoss(nn.Module):
                  resize_mode: str = 'bilinear',
                  align_corners: bool = False,
                  num_anchors: int = 1,
-                 global_intra: bool = False) -> None:
+                 global_intra: bool = False,
+                 norm_floor: float = 1e-3) -> None:
         super().__init__()
         check_temperature('DISTLoss', tau)
         if activation not in ACTIVATIONS:
@@ -98,6 +112,8 @@ class DISTLoss(nn.Module):
                              f'{ACTIVATIONS}, got {activation!r}')
         if not eps > 0:
             raise ValueError(f'DISTLoss: eps must be > 0, got {eps!r}')
+        check_norm_floor('DISTLoss', norm_floor)
+        self.norm_floor = float(norm_floor)
         self.inter_loss_weight = float(inter_loss_weight)
         self.intra_loss_weight = float(intra_loss_weight)
         self.tau = float(tau)
@@ -125,7 +141,8 @@ class DISTLoss(nn.Module):
                 f'activation={self.activation!r}, '
                 f'intra_per_image={self.intra_per_image}, '
                 f'num_anchors={self.num_anchors}, '
-                f'global_intra={self.global_intra}')
+                f'global_intra={self.global_intra}, '
+                f'norm_floor={self.norm_floor}')
 
     def forward(self,
                 logits_S: Tensor,
@@ -157,6 +174,16 @@ class DISTLoss(nn.Module):
         if gt_labels is not None and self.num_anchors > 1:
             raise ValueError('DISTLoss: gt_labels (ignored pixels) cannot be '
                              'combined with num_anchors > 1')
+        classes = logits_T.shape[1] // self.num_anchors
+        if classes == 1 and (self.inter_loss_weight
+                             or self.activation == 'softmax'):
+            raise ValueError(
+                f'DISTLoss: logits of shape {tuple(logits_T.shape)} have one '
+                'class, over which the inter-class relation is constant (a '
+                'softmax makes everything constant): the loss would be fixed'
+                " and pass no gradient. For a one-logit head use activation="
+                "'sigmoid' with inter_loss_weight=0 (the intra-class "
+                'relation runs over the instances)')
         if gt_labels is not None:
             mask = valid_mask(gt_labels, logits_T.shape,
                               self.ignore_index).to(logits_T.device)
@@ -192,7 +219,8 @@ class DISTLoss(nn.Module):
             return zero_loss(x_s)
         correlations = pearson(x_s, x_t, [dims for dims, _ in relations],
                                self.eps, self.activation, class_dim=2,
-                               tau=self.tau, mask=mask)
+                               tau=self.tau, mask=mask,
+                               norm_floor=self.norm_floor)
         constant, terms = 0.0, []
         for (dims, weight), corr in zip(relations, correlations):
             if mask is None:  # weight * (1 - mean), as few scalar ops

@@ -28,6 +28,15 @@ is already centred, hence also the gradient w.r.t. the activated input
 (0 in the second part where ``|a| = 0``, autograd's subgradient of the
 norm). Written in the uncentred values, ``alpha * y_t - beta * y_s + k``
 with per-group ``alpha``, ``beta``, ``k``.
+
+The correlation does not depend on ``|a|``, so its gradient grows as
+``1/|a|``, up to ``b / eps`` at a constant ``a`` (a zero-initialised head):
+one step then throws the logits to 1e4-1e5. With ``norm_floor`` > 0, the
+gradient of a side whose centred norm is below ``norm_floor`` times the
+other side's is multiplied by ``(|a| / floor)**2``: at most ``1 / floor``
+in norm, about 0 at a constant ``a``, and continuous at the floor. The
+correlation's value is the formula's everywhere, and so is its gradient
+above the floor.
 """
 import math
 from collections.abc import Sequence
@@ -186,10 +195,15 @@ def pearson_backward(x_s: Tensor, x_t: Tensor, stats: list[dict],
     for st, grad in zip(stats, grads):
         if grad is None:
             continue
+        norm_own, norm_other = st[f'norm_{own}'], st[f'norm_{other}']
         alpha = grad / st['denom']
+        if options['norm_floor']:  # tapered below the floor
+            floor = options['norm_floor'] * norm_other
+            alpha = alpha * torch.where(norm_own < floor,
+                                        (norm_own / floor).square(), 1.0)
         # a zero-norm own side has r = 0 exactly: beta = 0
-        beta = (alpha * st['r']).mul_(st[f'norm_{other}']).div_(
-            st[f'norm_{own}'].clamp_min(1e-30))
+        beta = (alpha * st['r']).mul_(norm_other).div_(
+            norm_own.clamp_min(1e-30))
         k = (alpha * st[f'mean_{other}']).neg_().addcmul_(
             beta, st[f'mean_{own}'])
         terms.append((alpha, beta, k))
@@ -244,7 +258,8 @@ def pearson(x_s: Tensor,
             activation: Optional[str] = None,
             class_dim: int = 1,
             tau: float = 1.0,
-            mask: Optional[Tensor] = None) -> tuple[Tensor, ...]:
+            mask: Optional[Tensor] = None,
+            norm_floor: float = 0.0) -> tuple[Tensor, ...]:
     """Pearson correlations of ``x_s`` and ``x_t`` within groups.
 
     Args:
@@ -260,6 +275,9 @@ def pearson(x_s: Tensor,
         tau: temperature of the activation. Defaults to 1.0.
         mask: None, or 1 (valid) / 0 (left out) broadcastable to ``x_s``.
             Defaults to None.
+        norm_floor: the gradient of a side whose centred norm is below
+            ``norm_floor`` times the other's is tapered (module docstring);
+            0 keeps the formula's gradient everywhere. Defaults to 0.0.
 
     Returns:
         One tensor per grouping, of the input's shape with the reduced dims
@@ -285,11 +303,13 @@ def pearson(x_s: Tensor,
         if all(squeezed):
             return tuple(r[..., None] for r in pearson(
                 x_s.squeeze(-1), x_t.squeeze(-1), squeezed, eps, activation,
-                class_dim, tau, None if mask is None else mask.squeeze(-1)))
+                class_dim, tau, None if mask is None else mask.squeeze(-1),
+                norm_floor))
     dtype = torch.promote_types(
         torch.promote_types(x_s.dtype, x_t.dtype), torch.float32)
     options = dict(eps=float(eps), activation=activation,
                    class_dim=class_dim, tau=float(tau), dtype=dtype,
+                   norm_floor=float(norm_floor),
                    splittable=activation != 'softmax'
                    or class_dim != ndim - 1)
     return PearsonFunction.apply(x_s, x_t,

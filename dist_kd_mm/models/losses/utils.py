@@ -38,6 +38,14 @@ def check_temperature(loss: str, tau: float) -> None:
                          f'{tau!r}')
 
 
+def check_norm_floor(loss: str, norm_floor: float) -> None:
+    """Raise unless ``norm_floor`` is a number in ``[0, 1)``."""
+    if not (isinstance(norm_floor, (int, float))
+            and 0 <= norm_floor < 1):
+        raise ValueError(f'{loss}: norm_floor must be a number in [0, 1) '
+                         f'(0: the formula\'s gradient), got {norm_floor!r}')
+
+
 def check_logit_pair(loss: str, logits_S: Tensor,
                      logits_T: Tensor) -> None:
     """Raise with ``loss``'s name on a malformed student/teacher pair."""

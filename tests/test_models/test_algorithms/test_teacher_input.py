@@ -80,6 +80,32 @@ def test_another_normalization_stops_the_build():
         build(teacher=teacher, teacher_input=dict(scale=2))
 
 
+@pytest.mark.parametrize('option,error,message', [
+    (True, TypeError, r'teacher_input must be a dict .* got True'),
+    ([], TypeError, r'teacher_input must be a dict .* got \[\]'),
+    ('yes', TypeError, r"teacher_input must be a dict .* got 'yes'"),
+    (dict(mean=[127.5, 127.5]), ValueError,
+     r'teacher_input\.mean must be 3 numbers, one per channel'),
+    (dict(std='127.5'), ValueError, r'teacher_input\.std must be 3 numbers'),
+    (dict(size=(224, )), ValueError,
+     r'teacher_input\.size must be an int or \(width, height\).*\(224,\)'),
+    (dict(size='64'), ValueError, r"teacher_input\.size .* got '64'"),
+    (dict(size=(0, 4)), ValueError, r'teacher_input\.size'),
+    (dict(to_rgb='no'), TypeError,
+     r"teacher_input\.to_rgb must be True or False, got 'no'"),
+])
+def test_teacher_input_options_of_the_wrong_kind_stop_the_build(
+        option, error, message):
+    with pytest.raises(error, match=message):
+        build(teacher_input=option)
+
+
+def test_teacher_input_options_of_the_right_kind_build():
+    for option in (dict(), dict(size=64), dict(size=[96, 64], to_rgb=False),
+                   dict(mean=[0, 0, 0], std=(1.0, 1.0, 1.0), size=None)):
+        assert build(teacher_input=option).teacher_input is not None
+
+
 def train_step(model, size):
     optimizer = torch.optim.SGD(
         [p for p in model.parameters() if p.requires_grad], lr=0.01)

@@ -8,7 +8,7 @@ from mmrazor.registry import MODELS as MMRAZOR_MODELS
 from scipy import stats
 
 import dist_kd_mm  # noqa: F401
-from dist_kd_mm import DISTLoss
+from dist_kd_mm import CMKDLoss, DISTLoss
 
 SHAPES = [(8, 10), (64, 100), (3, 1000), (2, 5, 4, 6), (1, 19, 8, 16),
           (4, 3, 7), (5, 2)]
@@ -313,3 +313,46 @@ def test_temperature_must_be_finite_and_cmkd_needs_two_classes():
                 loss_type(tau=tau)
     with pytest.raises(ValueError, match=r'at least 2 classes.*\(4, 1\)'):
         CMKDLoss()(random_logits((4, 1), 44), random_logits((4, 1), 45))
+
+
+def first_step_of_a_head(loss, init_std):
+    """One SGD step (lr 0.1) of a ``Linear(16, 100)`` head initialised at
+    ``init_std`` (0: zero, as mmpretrain's ViT head) under ``loss``: the
+    norm of its weight gradient and the largest logit after the step."""
+    generator = torch.Generator().manual_seed(0)
+    features = torch.randn(32, 16, generator=generator)
+    logits_t = torch.randn(32, 100, generator=generator) * 3
+    weight = (torch.randn(100, 16, generator=generator) *
+              init_std).requires_grad_()
+    loss(features @ weight.t(), logits_t).backward()
+    with torch.no_grad():
+        after = features @ (weight - 0.1 * weight.grad).t()
+    return float(weight.grad.norm()), float(after.abs().max())
+
+
+@pytest.mark.parametrize('init_std', [0.0, 1e-6])
+def test_a_zero_initialised_head_takes_no_singular_first_step(init_std):
+    """The formula's gradient at a constant student row is 1/eps times the
+    teacher's (|grad W| 4.7e5 here, logits to 7e4; CMKD's z-score made it
+    1e17). With the default norm_floor, both losses taper it to about
+    nothing there (the task loss moves the head first), and CMKD's gradient
+    is no larger than DIST's; a head of ordinary scale gets the formula's
+    gradient exactly."""
+    dist_grad, dist_logit = first_step_of_a_head(DISTLoss(), init_std)
+    cmkd_grad, cmkd_logit = first_step_of_a_head(CMKDLoss(), init_std)
+    formula_grad, formula_logit = first_step_of_a_head(
+        DISTLoss(norm_floor=0.0), init_std)
+    assert dist_logit < 1 and cmkd_logit < 1
+    assert cmkd_grad <= 1.01 * dist_grad
+    assert formula_logit > 1e3 and formula_grad > 1e4 * dist_grad
+    ordinary = [first_step_of_a_head(loss, 0.01)[0]
+                for loss in (DISTLoss(), DISTLoss(norm_floor=0.0))]
+    assert ordinary[0] == ordinary[1]
+
+
+@pytest.mark.parametrize('loss_type', ['DISTLoss', 'CMKDLoss'])
+@pytest.mark.parametrize('value', [-0.1, 1.0, 'small', None])
+def test_norm_floor_must_be_in_zero_one(loss_type, value):
+    loss_class = DISTLoss if loss_type == 'DISTLoss' else CMKDLoss
+    with pytest.raises(ValueError, match=f'{loss_type}: norm_floor'):
+        loss_class(norm_floor=value)

@@ -157,6 +157,32 @@ def test_dense_errors_name_the_problem():
     with pytest.raises(TypeError, match='gt_labels'):
         DISTLoss()(random_maps((2, 4, 4, 4), 0), random_maps((2, 4, 4, 4), 1),
                    [np.zeros((4, 4))])
+    with pytest.raises(ValueError, match=r'gt_labels need one label per '
+                       r'pixel, shape \(N, H, W\) for logits of shape '
+                       r'\(2, 4, 4, 4\), got 2 dims'):
+        DISTLoss()(random_maps((2, 4, 4, 4), 0), random_maps((2, 4, 4, 4), 1),
+                   torch.zeros(2, 4, dtype=torch.long))
+    logits = random_maps((4, 3), 2)
+    with pytest.raises(ValueError, match=r'gt_labels \(ignored pixels\) '
+                       r'apply to dense maps \(N, C, H, W\) only; the '
+                       r'logits have shape \(4, 3\)'):
+        DISTLoss()(logits, logits, gt_labels=logits)
+
+
+@pytest.mark.parametrize('shape', [(8, 1), (2, 1, 4, 4)])
+def test_one_class_is_refused_unless_only_the_intra_relation_runs(shape):
+    """Over one class the inter-class relation is constant (a softmax makes
+    all of it constant): DIST would return 2.0 with no gradient."""
+    logits_s, logits_t = random_maps(shape, 3), random_maps(shape, 4)
+    for options in (dict(), dict(activation='sigmoid'),
+                    dict(inter_loss_weight=0.0)):
+        with pytest.raises(ValueError, match=r'have one class.*'
+                           r"activation='sigmoid' with inter_loss_weight=0"):
+            DISTLoss(**options)(logits_s, logits_t)
+    logits_s.requires_grad_()
+    loss = DISTLoss(activation='sigmoid', inter_loss_weight=0.0)
+    loss(logits_s, logits_t).backward()
+    assert logits_s.grad.abs().sum() > 0
 
 
 @pytest.mark.parametrize('per_image', [False, True])

@@ -190,3 +190,37 @@ def test_chunks_are_not_narrower_than_the_minimum():
     assert chunks_of((256, 512, 49)) == [slice(0, 49)]
     assert all(c.stop - c.start >= pearson_module.MIN_CHUNK_POSITIONS
                for c in chunks_of((64, 2048, 1000))[:-1])
+
+
+def test_norm_floor_keeps_the_value_and_tapers_the_gradient():
+    """Rows whose student norm is below the floor (a constant row, a row of
+    scale 1e-7) get the formula's gradient times ``(|a| / floor)**2``, 0 at
+    the constant row; every other gradient, and every value, is the
+    formula's exactly."""
+    generator = torch.Generator().manual_seed(7)
+    x_s = torch.randn(6, 12, generator=generator, dtype=torch.float64)
+    x_t = torch.randn(6, 12, generator=generator, dtype=torch.float64) * 2
+    x_s[0] = 0.0
+    x_s[1] *= 1e-7
+    floor = 1e-3
+    weights = torch.randn(6, 1, generator=generator, dtype=torch.float64)
+    results = {}
+    for value in (0.0, floor):
+        s = x_s.clone().requires_grad_()
+        r, = pearson(s, x_t, [(1, )], EPS, norm_floor=value)
+        grad, = torch.autograd.grad((r * weights).sum(), s)
+        results[value] = r.detach(), grad
+    assert torch.equal(results[0.0][0], results[floor][0])
+    assert torch.equal(results[0.0][1][2:], results[floor][1][2:])
+    # the formula's gradient (plain autograd) times the taper
+    s = x_s[..., None].clone().requires_grad_()
+    r, = plain_pearson(s, x_t[..., None], [(1, )], None, 1.0, None)
+    expected, = torch.autograd.grad((r[..., 0] * weights).sum(), s)
+    norms = [(x - x.mean(-1, keepdim=True)).norm(dim=-1, keepdim=True)
+             for x in (x_s, x_t)]
+    taper = (norms[0] / (floor * norms[1])).clamp(max=1).square()
+    torch.testing.assert_close(results[floor][1], expected[..., 0] * taper,
+                               rtol=1e-9, atol=1e-15)
+    assert torch.equal(results[floor][1][0], torch.zeros(12,
+                                                         dtype=torch.float64))
+    assert results[0.0][1][0].norm() > 1e7  # b / eps
