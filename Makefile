@@ -28,7 +28,7 @@ QUIET_PIP := 2>&1 | grep -v 'is ignored: it is neither a file nor a directory' ;
 
 SHELL := /bin/bash
 
-.PHONY: install test test-gpu demo lint clean FORCE
+.PHONY: install test test-gpu demo lint clean print-venv FORCE
 
 install: $(STAMPS)/package
 
@@ -79,6 +79,10 @@ test: install
 test-gpu: install
 	$(PY) -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'make test-gpu: torch.cuda.is_available() is False on this machine')"
 	$(PY) -m pytest -m gpu tests
+
+# the venv of PYTHON and TORCH (tools/install/prepare_offline.sh reads it)
+print-venv:
+	@echo $(VENV)
 
 demo: install
 	$(PY) -m tools.demo.digits_demo --work-dir work_dirs/demo_digits

@@ -45,6 +45,21 @@ fetch_sdist() {
     echo "$4/$2-$3"
 }
 
+# strip_wheel PYTHON WHEEL: remove the debug sections of the wheel's shared
+# libraries, in place (mmcv's build keeps them: its CUDA _ext is 109 MB with
+# them, 27 MB without; its wheel 37.8 MB, then 5.5 MB). `wheel pack` rewrites
+# the RECORD. Without `strip` (binutils) the wheel is left as it is.
+strip_wheel() {
+    local python=$1 wheel=$2 work
+    command -v strip >/dev/null || { echo "strip not found: $wheel keeps its debug sections" >&2; return 0; }
+    work=$(mktemp -d)
+    "$python" -m wheel unpack -d "$work" "$wheel" >/dev/null
+    find "$work" -name '*.so' -exec strip --strip-debug {} +
+    rm "$wheel"
+    "$python" -m wheel pack -d "$(dirname "$wheel")" "$work"/*/ >/dev/null
+    rm -rf "$work"
+}
+
 # install_cached_wheel PYTHON NAME VERSION KEY CHECK BUILD
 #   CHECK: a command that succeeds when the installed package works
 #   BUILD WORKDIR: a function that writes the wheel into WORKDIR/dist
@@ -65,6 +80,7 @@ install_cached_wheel() {
         trap "rm -rf '$work'" EXIT
         "$build" "$work"
         built=$(ls "$work/dist/$name-$version"-*.whl)
+        strip_wheel "$python" "$built"
         mkdir -p "$wheel_dir"
         cp "$built" "$wheel_dir/"
         wheel="$wheel_dir/$(basename "$built")"
