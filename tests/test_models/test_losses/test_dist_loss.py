@@ -118,7 +118,7 @@ def test_dense_equals_2d_on_flattened_pixels():
     torch.testing.assert_close(dense, flat, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize('shape', [(5, 4), (2, 3, 2, 3), (1, 4), (3, 1)])
+@pytest.mark.parametrize('shape', [(5, 4), (2, 3, 2, 3), (1, 4), (3, 2)])
 @pytest.mark.parametrize('activation', ['softmax', 'sigmoid'])
 def test_gradcheck_student_and_teacher(shape, activation):
     logits_s = random_logits(shape, 14, 1.0).double().requires_grad_()

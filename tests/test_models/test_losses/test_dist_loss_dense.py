@@ -183,6 +183,9 @@ def test_one_class_is_refused_unless_only_the_intra_relation_runs(shape):
     loss = DISTLoss(activation='sigmoid', inter_loss_weight=0.0)
     loss(logits_s, logits_t).backward()
     assert logits_s.grad.abs().sum() > 0
+    assert torch.autograd.gradcheck(
+        lambda s: loss(s, logits_t.double()),
+        (logits_s.detach().double().requires_grad_(), ))
 
 
 @pytest.mark.parametrize('per_image', [False, True])
