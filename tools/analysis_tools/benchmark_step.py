@@ -1,7 +1,9 @@
 """Time of a distillation training step against its parts, in one process.
 
     python tools/analysis_tools/benchmark_step.py [--threads 2] [--repeats 5]
-        [--cases ...]
+        [--cases ...] [--device cuda] [--amp float16|bfloat16]
+    python tools/analysis_tools/benchmark_step.py --teacher-autocast
+        [--device cuda] [--cases ...]
 
 For the classification (ResNet-34 -> ResNet-18, ImageNet), detection
 (Cascade Mask R-CNN X101 and Faster R-CNN R101 -> Faster R-CNN R50 on RoI
@@ -24,16 +26,25 @@ configs (``StudentRoIDistill``) it also times the teacher's RoI pass alone:
 its first box head on the student's sampled RoIs (given the teacher's
 features), the part of the step that a plain teacher inference does not
 have.
+
+``--device cuda`` runs the same on the GPU (synchronized around each timed
+call); ``--amp`` runs the steps under mmengine's ``AmpOptimWrapper`` of that
+dtype and the teacher inference under autocast (GPU only).
+``--teacher-autocast`` times instead the teacher's forward in float32
+against ``teacher_autocast='bfloat16'`` (the frozen teacher's training
+forward under bfloat16 autocast) and prints the relative change of the
+distillation loss on the same batch.
 """
 import argparse
 import copy
 import os.path as osp
 import statistics
 import time
+from typing import Optional
 
 import torch
 from mmengine.config import Config
-from mmengine.optim import OptimWrapper
+from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmengine.registry import DefaultScope
 
 import dist_kd_mm  # noqa: F401  (before mmrazor)
@@ -141,42 +152,56 @@ def make_batch(model, batch: int, size: tuple, task: str) -> dict:
                                    True)
 
 
+def synchronize() -> None:
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.synchronize()
+
+
 def timed(function) -> float:
+    synchronize()
     start = time.perf_counter()
     function()
+    synchronize()
     return time.perf_counter() - start
 
 
-def trainer(model):
-    """A step of ``model``: parse its losses, backward, SGD on everything
-    that has ``requires_grad`` (student, connectors, acclimated parts)."""
-    optim_wrapper = OptimWrapper(torch.optim.SGD(
-        [p for p in model.parameters() if p.requires_grad], lr=1e-4))
+def trainer(model, amp=None):
+    """A step of ``model`` given its forward: parse its losses, backward,
+    SGD on everything that has ``requires_grad`` (student, connectors,
+    acclimated parts); under ``AmpOptimWrapper`` of dtype ``amp`` if set."""
+    optimizer = torch.optim.SGD(
+        [p for p in model.parameters() if p.requires_grad], lr=1e-4)
+    optim_wrapper = (OptimWrapper(optimizer) if amp is None else
+                     AmpOptimWrapper(optimizer=optimizer, dtype=amp))
 
-    def step(losses):
+    def step(forward):
+        with optim_wrapper.optim_context(model):
+            losses = forward()
         loss, _ = model.parse_losses(losses)
         optim_wrapper.update_params(loss)
 
     return step
 
 
-def benchmark(config: str, batch: int, size: tuple, repeats: int) -> dict:
-    model = build(config, size)
+def benchmark(config: str, batch: int, size: tuple, repeats: int,
+              device: str = 'cpu', amp=None) -> dict:
+    model = build(config, size).to(device)
     model.train()
     data = make_batch(model, batch, size, config.split('/')[2])
     student = model.architecture
-    step, student_step = trainer(model), trainer(student)
+    step, student_step = trainer(model, amp), trainer(student, amp)
     steps = {
-        'distill': lambda: step(model(**data, mode='loss')),
-        'student': lambda: student_step(student(**data, mode='loss')),
-        'teacher': lambda: _teacher_inference(model, data),
+        'distill': lambda: step(lambda: model(**data, mode='loss')),
+        'student': lambda: student_step(
+            lambda: student(**data, mode='loss')),
+        'teacher': lambda: _teacher_inference(model, data, amp),
     }
     if getattr(model, 'acclimation', None) is not None:  # DIST+
-        frozen = build(config, size, teacher_acclimation=None)
+        frozen = build(config, size, teacher_acclimation=None).to(device)
         frozen.train()
-        frozen_step = trainer(frozen)
+        frozen_step = trainer(frozen, amp)
         steps['without acclimation'] = lambda: frozen_step(
-            frozen(**data, mode='loss'))
+            lambda: frozen(**data, mode='loss'))
     for run in steps.values():  # warm-up
         run()
     if hasattr(model, 'recorded_student_rois'):  # StudentRoIDistill
@@ -219,14 +244,58 @@ def step_peak(config: str, batch: int, size: tuple) -> tuple[int, int]:
     return peaks[0], peaks[1]
 
 
-def _teacher_inference(model, data) -> None:
+def _teacher_inference(model, data, amp=None) -> None:
     """The teacher's inference: ``mode='predict'`` for detectors (a
     ``'tensor'`` forward of a mask head would run on every proposal),
-    ``mode='tensor'`` otherwise."""
+    ``mode='tensor'`` otherwise; under autocast of dtype ``amp`` if set."""
     mode = 'predict' if hasattr(model.teacher, 'bbox_head') or hasattr(
         model.teacher, 'roi_head') else 'tensor'
-    with torch.no_grad():
+    device = data['inputs'].device.type
+    with torch.no_grad(), torch.autocast(
+            device, dtype=getattr(torch, amp or 'float32'),
+            enabled=amp is not None):
         model.teacher(data['inputs'], data['data_samples'], mode=mode)
+
+
+def teacher_autocast_figures(config: str, batch: int, size: tuple,
+                             repeats: int, device: str) -> Optional[dict]:
+    """The frozen teacher's training forward (under its recorders, as in
+    the distillation step) in float32 and under ``teacher_autocast=
+    'bfloat16'``, timed interleaved; and the relative change of the summed
+    distillation losses on the same batch. None for an acclimated
+    teacher."""
+    model = build(config, size).to(device)
+    if model.acclimation is not None:  # teacher_autocast refuses it
+        return None
+    model.train()
+    data = make_batch(model, batch, size, config.split('/')[2])
+    results = {}
+    for name, dtype in (('float32', None), ('bfloat16', torch.bfloat16)):
+        model.teacher_autocast = dtype
+        with torch.no_grad():
+            losses = model(**data, mode='loss')
+            results[name] = sum(float(v) for k, v in losses.items()
+                                if k.startswith('distill.'))
+
+    def teacher_forward(dtype):
+        model.teacher_autocast = dtype
+        return lambda: model.forward_teacher(data['inputs'],
+                                             data['data_samples'])
+
+    runs = {'float32': teacher_forward(None),
+            'bfloat16': teacher_forward(torch.bfloat16)}
+    times = {name: [] for name in runs}
+    for run in runs.values():  # warm-up
+        run()
+    for _ in range(repeats):
+        for name, run in runs.items():
+            times[name].append(timed(run))
+    model.teacher_autocast = None
+    change = abs(results['bfloat16'] - results['float32']) / abs(
+        results['float32'])
+    return dict(float32=statistics.median(times['float32']),
+                bfloat16=statistics.median(times['bfloat16']),
+                loss_change=change)
 
 
 def main() -> None:
@@ -242,8 +311,34 @@ def main() -> None:
         '--chunk-elements', type=int,
         help='with --memory: the Pearson core\'s chunk size (a large value '
         'makes every input one chunk)')
+    parser.add_argument('--device', default='cpu', help='cpu or cuda')
+    parser.add_argument('--amp', choices=['float16', 'bfloat16'],
+                        help='AmpOptimWrapper of this dtype (GPU only)')
+    parser.add_argument(
+        '--teacher-autocast', action='store_true',
+        help='instead: the teacher forward in float32 against '
+        "teacher_autocast='bfloat16', and the loss change")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.teacher_autocast:
+        print(f'{args.device}, median of {args.repeats} interleaved rounds')
+        print(f'{"case":<52}{"fp32 s":>10}{"bf16 s":>10}{"ratio":>8}'
+              f'{"loss change":>13}')
+        for label, case in CASES.items():
+            if args.cases and label.split()[0] not in args.cases:
+                continue
+            result = teacher_autocast_figures(
+                case['config'], case['batch'], case['size'], args.repeats,
+                args.device)
+            if result is None:
+                print(f'{label:<52}  - (an acclimated teacher trains: '
+                      'teacher_autocast refuses it)')
+                continue
+            print(f'{label:<52}{result["float32"]:>10.4f}'
+                  f'{result["bfloat16"]:>10.4f}'
+                  f'{result["bfloat16"] / result["float32"]:>8.3f}'
+                  f'{result["loss_change"]:>13.2%}', flush=True)
+        return
     if args.memory:
         if args.chunk_elements:
             from dist_kd_mm.models.losses import pearson
@@ -257,8 +352,10 @@ def main() -> None:
             print(f'{label:<48}{distill / 1e6:>16.1f}{student / 1e6:>16.1f}',
                   flush=True)
         return
-    print(f'CPU, {torch.get_num_threads()} thread(s), median of '
-          f'{args.repeats} interleaved rounds')
+    where = (f'CPU, {torch.get_num_threads()} thread(s)' if args.device ==
+             'cpu' else torch.cuda.get_device_name())
+    print(f'{where}, {args.amp or "float32"}, median of {args.repeats} '
+          'interleaved rounds')
     header = (f'{"case":<52}{"distill s":>10}{"student s":>10}'
               f'{"teacher s":>10}{"ratio":>8}{"RoI pass s":>11}')
     print(header)
@@ -267,7 +364,7 @@ def main() -> None:
         if args.cases and label.split()[0] not in args.cases:
             continue
         result = benchmark(case['config'], case['batch'], case['size'],
-                           args.repeats)
+                           args.repeats, args.device, args.amp)
         ratio = result['distill'] / (result['student'] + result['teacher'])
         roi_pass = result.get('teacher RoI pass')
         roi_text = '-' if roi_pass is None else f'{roi_pass:.3f}'

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install dist_kd_mm from DIR (tools/install/prepare_offline.sh) into the
 # environment of PYTHON, which has torch, without network (pip --no-index):
-#   1. checks torch and the scientific stack DIR does not carry, and names
-#      what is missing;
+#   1. checks torch, torchvision and the scientific stack DIR does not
+#      carry, and names what is missing;
 #   2. installs DIR's wheels without their dependencies (setuptools < 80 only
 #      where pkg_resources is missing);
 #   3. installs mmcv and torchsort with their compiled ops: DIR's wheel where
@@ -30,12 +30,13 @@ export PIP_NO_INDEX=1 PIP_FIND_LINKS="$dir/wheels $dir/sources" \
 pip() { "$python" -m pip --no-input "$@" 2>&1 \
     | { grep -v 'is ignored: it is neither' || true; }; return "${PIPESTATUS[0]}"; }
 
-echo "== 1. what must be there: torch and the scientific stack"
+echo "== 1. what must be there: torch, torchvision and the scientific stack"
 "$python" -c 'import torch; print(f"torch {torch.__version__}, CUDA {torch.version.cuda}, GPU: {torch.cuda.is_available()}")' \
     || die "$python cannot import torch: install this package into the Python that has the cluster's torch"
 missing=$("$python" - <<'EOF'
 import importlib.util
-needed = dict(numpy='numpy', scipy='scipy', matplotlib='matplotlib',
+needed = dict(torchvision='torchvision (of the torch there)', numpy='numpy',
+              scipy='scipy', matplotlib='matplotlib',
               cv2='opencv-python (or -headless)', PIL='Pillow',
               pandas='pandas', pytest='pytest')
 print(' '.join(name for module, name in needed.items()
