@@ -120,23 +120,25 @@ def test_teacher_autocast_bfloat16_on_cuda(family, request, tmp_path,
 KILLED = osp.join(TEST_CONFIGS,
                   'dist_tiny-resnet_imagefolder_killed-after-2.py')
 UNINTERRUPTED = osp.join(TEST_CONFIGS, 'dist_tiny-resnet_imagefolder.py')
-# cuDNN chooses its algorithms deterministically (mmengine's
-# deterministic=True), so that both runs do the same arithmetic
-DETERMINISTIC = ('randomness.deterministic=True', )
 
 
 def test_a_resumed_cuda_run_ends_with_the_uninterrupted_weights(
-        tmp_path, tiny_imagefolder, monkeypatch):
-    monkeypatch.setenv('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
+        tmp_path, tiny_imagefolder):
+    """Equal to 1e-4 (relative) rather than bit for bit: cuDNN's
+    convolution backward may sum in another order from run to run (atomic
+    adds), and mmengine's deterministic mode would also stop at the
+    backward of adaptive average pooling, which has no deterministic CUDA
+    kernel. The CPU test (tests/test_tools/test_train_resume.py) is
+    bit-identical."""
     teacher = save_tiny_teacher(tmp_path / 'teacher.pth')
     runs = {name: tmp_path / name for name in ('whole', 'resumed')}
     for work_dir in runs.values():
         work_dir.mkdir()
-    options = (f'model.teacher_ckpt={teacher}', *DETERMINISTIC)
-    run_train(UNINTERRUPTED, runs['whole'], tiny_imagefolder, *options)
-    run_train(KILLED, runs['resumed'], tiny_imagefolder, *options,
+    option = f'model.teacher_ckpt={teacher}'
+    run_train(UNINTERRUPTED, runs['whole'], tiny_imagefolder, option)
+    run_train(KILLED, runs['resumed'], tiny_imagefolder, option,
               expected_returncode=3)
-    run_train(UNINTERRUPTED, runs['resumed'], tiny_imagefolder, *options,
+    run_train(UNINTERRUPTED, runs['resumed'], tiny_imagefolder, option,
               resume=True)
     whole = torch.load(runs['whole'] / 'iter_4.pth', map_location='cpu')
     resumed = torch.load(runs['resumed'] / 'iter_4.pth', map_location='cpu')
@@ -144,5 +146,6 @@ def test_a_resumed_cuda_run_ends_with_the_uninterrupted_weights(
                if k.startswith('architecture.')]
     assert student
     for key in student:
-        assert torch.equal(whole['state_dict'][key],
-                           resumed['state_dict'][key]), key
+        torch.testing.assert_close(resumed['state_dict'][key],
+                                   whole['state_dict'][key], rtol=1e-4,
+                                   atol=1e-6, msg=key)
