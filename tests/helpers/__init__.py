@@ -76,6 +76,22 @@ def run_train(config: str, work_dir, data_root: str, *options: str,
                        expected_returncode=expected_returncode)
 
 
+def run_stopped_and_resumed(config: str, stopped_config: str, tmp_path,
+                            data_root: str, *options: str):
+    """An uninterrupted run of ``config`` in ``tmp_path/uninterrupted``, and
+    in ``tmp_path/resumed`` a run of ``stopped_config`` (ended after an
+    iteration by a StopTrainingHook) resumed with ``config`` and
+    ``--resume``. Returns both work dirs and the resumed run's result."""
+    runs = [tmp_path / 'uninterrupted', tmp_path / 'resumed']
+    for work_dir in runs:
+        work_dir.mkdir()
+    run_train(config, runs[0], data_root, *options)
+    run_train(stopped_config, runs[1], data_root, *options,
+              expected_returncode=3)
+    result = run_train(config, runs[1], data_root, *options, resume=True)
+    return runs[0], runs[1], result
+
+
 def save_untrained_teacher(cfg_path: str, path, edit=None) -> str:
     """An untrained model of ``cfg_path`` saved as a checkpoint at ``path``
     (it stands in for a published teacher URL); ``edit(model)`` may change

@@ -6,7 +6,7 @@ import os.path as osp
 
 import torch
 
-from helpers import TEST_CONFIGS, run_train, save_tiny_teacher
+from helpers import TEST_CONFIGS, run_stopped_and_resumed, save_tiny_teacher
 
 CONFIG = 'dist-plus_tiny-resnet_imagefolder.py'
 LEAN = osp.join(TEST_CONFIGS, 'dist-plus_tiny-resnet_imagefolder_lean.py')
@@ -23,20 +23,14 @@ def test_acclimated_parts_are_checkpointed_and_resume_exactly(
         tmp_path, tiny_imagefolder):
     teacher_ckpt = save_tiny_teacher(tmp_path / 'teacher.pth',
                                      config=CONFIG)
-    runs = {name: tmp_path / name for name in ('uninterrupted', 'resumed')}
-    for work_dir in runs.values():
-        work_dir.mkdir()
-    option = f'model.teacher_ckpt={teacher_ckpt}'
-    run_train(LEAN, runs['uninterrupted'], tiny_imagefolder, option)
-    run_train(LEAN_KILLED, runs['resumed'], tiny_imagefolder, option,
-              expected_returncode=3)
-    result = run_train(LEAN, runs['resumed'], tiny_imagefolder, option,
-                       resume=True)
+    uninterrupted, stopped, result = run_stopped_and_resumed(
+        LEAN, LEAN_KILLED, tmp_path, tiny_imagefolder,
+        f'model.teacher_ckpt={teacher_ckpt}')
     assert 'Iter(train) [3/4]' in result.stdout + result.stderr
     assert 'Iter(train) [1/4]' not in result.stdout + result.stderr
 
-    reference = state(runs['uninterrupted'] / 'iter_4.pth')
-    resumed = state(runs['resumed'] / 'iter_4.pth')
+    reference = state(uninterrupted / 'iter_4.pth')
+    resumed = state(stopped / 'iter_4.pth')
     teacher_keys = [k for k in reference['state_dict']
                     if k.startswith('teacher.')]
     assert teacher_keys and all(k.startswith(PARTS) for k in teacher_keys)
@@ -57,7 +51,7 @@ def test_acclimated_parts_are_checkpointed_and_resume_exactly(
     assert any('head' in k for k in moved)
 
     records = [json.loads(line) for log in sorted(
-        runs['uninterrupted'].glob('*/vis_data/scalars.json'))
+        uninterrupted.glob('*/vis_data/scalars.json'))
         for line in log.read_text().splitlines()]
     acclimation = [r['teacher.loss_ta'] for r in records
                    if 'teacher.loss_ta' in r]

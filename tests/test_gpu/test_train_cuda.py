@@ -15,7 +15,7 @@ from helpers import (
     REPO_ROOT,
     TEST_CONFIGS,
     data_root_options,
-    run_train,
+    run_stopped_and_resumed,
     save_tiny_teacher,
     save_untrained_teacher,
 )
@@ -151,17 +151,11 @@ def test_a_resumed_cuda_run_ends_with_the_uninterrupted_weights(
     kernel. The CPU test (tests/test_tools/test_train_resume.py) is
     bit-identical."""
     teacher = save_tiny_teacher(tmp_path / 'teacher.pth')
-    runs = {name: tmp_path / name for name in ('whole', 'resumed')}
-    for work_dir in runs.values():
-        work_dir.mkdir()
-    option = f'model.teacher_ckpt={teacher}'
-    run_train(UNINTERRUPTED, runs['whole'], tiny_imagefolder, option)
-    run_train(KILLED, runs['resumed'], tiny_imagefolder, option,
-              expected_returncode=3)
-    run_train(UNINTERRUPTED, runs['resumed'], tiny_imagefolder, option,
-              resume=True)
-    whole = torch.load(runs['whole'] / 'iter_4.pth', map_location='cpu')
-    resumed = torch.load(runs['resumed'] / 'iter_4.pth', map_location='cpu')
+    uninterrupted, stopped, _ = run_stopped_and_resumed(
+        UNINTERRUPTED, KILLED, tmp_path, tiny_imagefolder,
+        f'model.teacher_ckpt={teacher}')
+    whole = torch.load(uninterrupted / 'iter_4.pth', map_location='cpu')
+    resumed = torch.load(stopped / 'iter_4.pth', map_location='cpu')
     student = [k for k in whole['state_dict']
                if k.startswith('architecture.')]
     assert student
