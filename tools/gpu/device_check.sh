@@ -5,8 +5,9 @@
 #
 #   bash tools/gpu/device_check.sh OUT
 #
-# Steps (each under its own time limit; a failed step does not stop the
-# next ones):
+# Steps (each under its own time limit, and all within BUDGET seconds,
+# default 530: a step gets at most what is left, and is skipped when nothing
+# is; a failed step does not stop the next ones):
 #   versions  Python, torch, CUDA, the GPU, nvcc
 #   install   tools/install/install_offline.sh OFFLINE_DIR PYTHON
 #   tests     pytest -m gpu tests/test_gpu (the losses on CUDA
@@ -27,6 +28,7 @@
 # Environment:
 #   OFFLINE_DIR       the offline folder (default: offline/ in this clone)
 #   PYTHON            the Python with the machine's torch (default: python3)
+#   BUDGET            seconds for all the steps (default 530)
 #   DEVICE_CHECK_CPU=1  on a machine without CUDA: every step that does not
 #             need it: versions, the offline install (into PYTHON), and the
 #             GPU tests, which are then deselected (0 run); the figures are
@@ -46,13 +48,22 @@ log=$out/log.txt
 : > "$out/steps.tsv"
 export PYTHONUNBUFFERED=1
 started=$(date +%s)
+deadline=$(( started + ${BUDGET:-530} ))
 
-# run_step NAME SECONDS COMMAND...: run with a time limit, output to
-# OUT/NAME.txt and the log; record the name, exit status and seconds
+# run_step NAME SECONDS COMMAND...: run with a time limit (at most what is
+# left of the budget), output to OUT/NAME.txt and the log; record the name,
+# exit status and seconds
 run_step() {
     local name=$1 limit=$2 begin rc
     shift 2
     begin=$(date +%s)
+    if [ $(( deadline - begin )) -lt "$limit" ]; then
+        limit=$(( deadline - begin ))
+    fi
+    if [ "$limit" -le 0 ]; then
+        skip_step "$name" "the ${BUDGET:-530}-second budget is spent"
+        return
+    fi
     echo "== $name: $*" | tee -a "$log"
     (cd "$repo" && timeout "$limit" "$@") > "$out/$name.txt" 2>&1
     rc=$?
@@ -66,7 +77,7 @@ skip_step() {
     echo "== $1: skipped ($2)" | tee -a "$log"
 }
 
-run_step versions 60 "$python" -c '
+run_step versions 30 "$python" -c '
 import platform, subprocess, torch
 print("python", platform.python_version())
 print("torch", torch.__version__, "cuda", torch.version.cuda)
@@ -81,13 +92,13 @@ if [ "$cpu_mode" != 1 ] && ! "$python" -c 'import torch, sys; sys.exit(not torch
     exit 2
 fi
 
-run_step install 300 bash tools/install/install_offline.sh "$offline" "$python"
+run_step install 180 bash tools/install/install_offline.sh "$offline" "$python"
 
 # the tests run from the clone, without writing into it; in 4 processes
 # where pytest-xdist is installed
 parallel=()
 "$python" -c 'import xdist' 2>/dev/null && parallel=(-n 4)
-run_step tests 300 "$python" -m pytest -m gpu tests/test_gpu -q -p no:cacheprovider \
+run_step tests 240 "$python" -m pytest -m gpu tests/test_gpu -q -p no:cacheprovider \
     "${parallel[@]}" --junitxml "$out/tests.xml"
 
 if [ "$cpu_mode" = 1 ]; then
