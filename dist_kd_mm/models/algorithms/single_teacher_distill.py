@@ -50,6 +50,16 @@ class SingleTeacherDistill(MMRazorSingleTeacherDistill):
     normalization and size instead
     (:mod:`dist_kd_mm.models.algorithms.teacher_input`).
 
+    The build also stops on a loss whose student and teacher sides are
+    mapped the wrong way round, and on recorded logits of other class counts;
+    every training step, on a distillation loss that carries no gradient to
+    the student; initialization warns about a recorded student head that
+    starts at zero (:mod:`~dist_kd_mm.models.algorithms.build_checks`). The
+    checkpoint of ``load_from`` or ``--resume`` is loaded into the student
+    when it is a plain model's, and must fit the student when it is a
+    distillation checkpoint
+    (:mod:`~dist_kd_mm.models.algorithms.checkpoint_fit`).
+
     One training step (:meth:`loss`) serves every option, as mmrazor's: the
     teacher's forward under its recorders, then the student's, then the
     distillation losses. The options change the context of the teacher's
