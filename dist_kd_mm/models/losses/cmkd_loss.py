@@ -41,10 +41,14 @@ def exact_ranks(x: Tensor) -> Tensor:
                                                 group_mean.gather(1, group))
 
 
-def row_std(x: Tensor) -> Tensor:
-    """The standard deviation of each row of ``(M, C)``, ``(M, 1)``."""
-    return (x - x.mean(dim=1, keepdim=True)).pow(2).mean(dim=1,
-                                                         keepdim=True).sqrt()
+def centred_rows(x: Tensor) -> Tensor:
+    """Each row of ``(M, C)`` minus its mean."""
+    return x - x.mean(dim=1, keepdim=True)
+
+
+def row_std(centred: Tensor) -> Tensor:
+    """The standard deviation ``(M, 1)`` of each centred row."""
+    return centred.pow(2).mean(dim=1, keepdim=True).sqrt()
 
 
 def row_zscore(x: Tensor, floor: Tensor) -> Tensor:
@@ -53,8 +57,8 @@ def row_zscore(x: Tensor, floor: Tensor) -> Tensor:
     divided by the floor instead and passes no gradient: its order is
     rounding noise, and the scaling's gradient, ``1/std``, would be
     unbounded (1e6 at a constant row with the former ``eps`` of 1e-12)."""
-    centred = x - x.mean(dim=1, keepdim=True)
-    std = row_std(x)
+    centred = centred_rows(x)
+    std = row_std(centred)
     flat = std < floor
     z = centred / torch.where(flat, floor, std).clamp_min(1e-30)
     return torch.where(flat, z.detach(), z)
@@ -223,7 +227,8 @@ class CMKDLoss(nn.Module):
     def spearman_term(self, log_probs_s: Tensor, probs_t: Tensor) -> Tensor:
         """``S_i = 1 - pearson(soft ranks of z(log p_s), ranks of p_t)``,
         ``(M, C) -> (M,)``."""
-        floor = self.norm_floor * row_std(probs_t.clamp_min(1e-30).log())
+        floor = self.norm_floor * row_std(
+            centred_rows(probs_t.clamp_min(1e-30).log()))
         ranks_s = soft_ranks(row_zscore(log_probs_s, floor),
                              self.regularization_strength,
                              self.regularization)
