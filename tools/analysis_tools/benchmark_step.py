@@ -165,6 +165,18 @@ def timed(function) -> float:
     return time.perf_counter() - start
 
 
+def interleaved_medians(runs: dict, repeats: int) -> dict:
+    """Median seconds of each run: one warm-up call each, then ``repeats``
+    rounds in which every run is timed once."""
+    for run in runs.values():
+        run()
+    times: dict = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            times[name].append(timed(run))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def trainer(model, amp=None):
     """A step of ``model`` given its forward: parse its losses, backward,
     SGD on everything that has ``requires_grad`` (student, connectors,
@@ -202,9 +214,8 @@ def benchmark(config: str, batch: int, size: tuple, repeats: int,
         frozen_step = trainer(frozen, amp)
         steps['without acclimation'] = lambda: frozen_step(
             lambda: frozen(**data, mode='loss'))
-    for run in steps.values():  # warm-up
-        run()
     if hasattr(model, 'recorded_student_rois'):  # StudentRoIDistill
+        steps['distill']()  # records the student's RoIs
         rois = model.recorded_student_rois(len(data['inputs']))
         with torch.no_grad():
             features = model.teacher.extract_feat(data['inputs'])
@@ -216,12 +227,7 @@ def benchmark(config: str, batch: int, size: tuple, repeats: int,
                                  model.teacher_stage)
 
         steps['teacher RoI pass'] = roi_pass
-        roi_pass()
-    times: dict = {name: [] for name in steps}
-    for _ in range(repeats):
-        for name, run in steps.items():
-            times[name].append(timed(run))
-    return {name: statistics.median(values) for name, values in times.items()}
+    return interleaved_medians(steps, repeats)
 
 
 def step_peak(config: str, batch: int, size: tuple) -> tuple[int, int]:
@@ -278,24 +284,18 @@ def teacher_autocast_figures(config: str, batch: int, size: tuple,
                                 if k.startswith('distill.'))
 
     def teacher_forward(dtype):
-        model.teacher_autocast = dtype
-        return lambda: model.forward_teacher(data['inputs'],
-                                             data['data_samples'])
+        def run():
+            model.teacher_autocast = dtype
+            model.forward_teacher(data['inputs'], data['data_samples'])
+        return run
 
-    runs = {'float32': teacher_forward(None),
-            'bfloat16': teacher_forward(torch.bfloat16)}
-    times = {name: [] for name in runs}
-    for run in runs.values():  # warm-up
-        run()
-    for _ in range(repeats):
-        for name, run in runs.items():
-            times[name].append(timed(run))
+    times = interleaved_medians(
+        {'float32': teacher_forward(None),
+         'bfloat16': teacher_forward(torch.bfloat16)}, repeats)
     model.teacher_autocast = None
     change = abs(results['bfloat16'] - results['float32']) / abs(
         results['float32'])
-    return dict(float32=statistics.median(times['float32']),
-                bfloat16=statistics.median(times['bfloat16']),
-                loss_change=change)
+    return dict(times, loss_change=change)
 
 
 def main() -> None:
