@@ -183,8 +183,9 @@ def check_option(option, channels: int) -> None:
         raise ValueError(f'teacher_input: unknown keys {sorted(unknown)}; '
                          'it takes mean, std, to_rgb and size')
     for key in ('mean', 'std'):
-        value = option.get(key, [0] * channels)
-        if not (isinstance(value, (list, tuple)) and len(value) == channels
+        value = option.get(key)
+        if key in option and not (
+                isinstance(value, (list, tuple)) and len(value) == channels
                 and all(isinstance(v, (int, float)) for v in value)):
             raise ValueError(
                 f'teacher_input.{key} must be {channels} numbers, one per '
