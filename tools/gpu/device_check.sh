@@ -54,7 +54,7 @@ deadline=$(( started + ${BUDGET:-530} ))
 # left of the budget), output to OUT/NAME.txt and the log; record the name,
 # exit status and seconds
 run_step() {
-    local name=$1 limit=$2 begin rc
+    local name=$1 limit=$2 begin rc seconds
     shift 2
     begin=$(date +%s)
     if [ $(( deadline - begin )) -lt "$limit" ]; then
@@ -67,9 +67,10 @@ run_step() {
     echo "== $name: $*" | tee -a "$log"
     (cd "$repo" && timeout "$limit" "$@") > "$out/$name.txt" 2>&1
     rc=$?
+    seconds=$(( $(date +%s) - begin ))
     cat "$out/$name.txt" >> "$log"
-    printf '%s\t%s\t%s\n' "$name" "$rc" "$(( $(date +%s) - begin ))" >> "$out/steps.tsv"
-    echo "== $name: exit $rc in $(( $(date +%s) - begin )) s" | tee -a "$log"
+    printf '%s\t%s\t%s\n' "$name" "$rc" "$seconds" >> "$out/steps.tsv"
+    echo "== $name: exit $rc in $seconds s" | tee -a "$log"
 }
 
 skip_step() {
