@@ -61,6 +61,13 @@ def data_root_options(data_root: str, loaders=TRAIN_LOADERS) -> list[str]:
     return [f'{loader}.dataset.data_root={data_root}' for loader in loaders]
 
 
+def set_data_root(cfg, data_root: str) -> None:
+    """Point the loaders of a loaded config at ``data_root`` (what
+    :func:`data_root_options` does on a command line)."""
+    cfg.merge_from_dict(dict(option.split('=', 1)
+                             for option in data_root_options(data_root)))
+
+
 def run_train(config: str, work_dir, data_root: str, *options: str,
               resume: bool = False,
               expected_returncode: int = 0) -> subprocess.CompletedProcess:

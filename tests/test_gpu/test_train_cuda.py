@@ -14,10 +14,10 @@ from dist_kd_mm import DISTLoss
 from helpers import (
     REPO_ROOT,
     TEST_CONFIGS,
-    data_root_options,
     run_stopped_and_resumed,
     save_tiny_teacher,
     save_untrained_teacher,
+    set_data_root,
 )
 
 pytestmark = pytest.mark.gpu
@@ -57,8 +57,7 @@ def family_runner(family, request, tmp_path, precision='float32', **model):
     cfg = config_of(family)
     fixture = FAMILIES[family][1]
     data_root = request.getfixturevalue(fixture)
-    cfg.merge_from_dict(dict(option.split('=', 1) for option in
-                             data_root_options(data_root)))
+    set_data_root(cfg, data_root)
     teacher = cfg.model.teacher
     if isinstance(teacher, dict) and teacher.get('cfg_path'):
         cfg.model.teacher_ckpt = save_untrained_teacher(

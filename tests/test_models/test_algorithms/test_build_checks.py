@@ -14,7 +14,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 from mmrazor.registry import MODELS
 
-from helpers import TEST_CONFIGS, data_root_options, save_tiny_teacher
+from helpers import TEST_CONFIGS, save_tiny_teacher, set_data_root
 from helpers.classification_batches import (
     distill_losses,
     random_classification_batch,
@@ -149,8 +149,7 @@ def train_vit(tmp_path, data_root, teacher_ckpt, norm_floor):
     """20 iterations of the ViT-student config through the real Runner;
     the largest student logit of each."""
     cfg = Config.fromfile(VIT)
-    cfg.merge_from_dict(dict(
-        option.split('=', 1) for option in data_root_options(data_root)))
+    set_data_root(cfg, data_root)
     cfg.model.teacher_ckpt = teacher_ckpt
     cfg.model.distiller.distill_losses.loss_dist.norm_floor = norm_floor
     cfg.work_dir = str(tmp_path / f'floor_{norm_floor}')

@@ -12,7 +12,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
 
-from helpers import TEST_CONFIGS, data_root_options, save_tiny_teacher
+from helpers import TEST_CONFIGS, save_tiny_teacher, set_data_root
 
 LEAN = osp.join(TEST_CONFIGS, 'dist_tiny-resnet_imagefolder_lean.py')
 STUDENT = osp.join(TEST_CONFIGS, 'tiny-resnet18_imagefolder.py')
@@ -25,8 +25,7 @@ def teacher_ckpt(tmp_path_factory):
 
 def runner_for(tmp_path, data_root, teacher_ckpt, **changes):
     cfg = Config.fromfile(LEAN)
-    cfg.merge_from_dict(dict(
-        option.split('=', 1) for option in data_root_options(data_root)))
+    set_data_root(cfg, data_root)
     cfg.model.teacher_ckpt = teacher_ckpt
     cfg.work_dir = str(tmp_path / 'work')
     cfg.merge_from_dict(changes)
