@@ -10,6 +10,7 @@ from .compat import apply_all as _apply_compat_fixes
 _apply_compat_fixes()
 
 from .engine import (  # noqa: E402
+    DistillDiagnosticsHook,
     DistillLossWarmupHook,
     LeanCheckpointHook,
     RMSpropTF,
@@ -30,7 +31,7 @@ register_config_scope()
 
 __all__ = [
     'AcclimationLoss', 'CMKDLoss', 'DISTFeatureLoss', 'DISTLoss',
-    'DistillLossWarmupHook', 'LeanCheckpointHook', 'RMSpropTF',
-    'SingleTeacherDistill', 'SingleTeacherDistillValLoop',
+    'DistillDiagnosticsHook', 'DistillLossWarmupHook', 'LeanCheckpointHook',
+    'RMSpropTF', 'SingleTeacherDistill', 'SingleTeacherDistillValLoop',
     'StudentRoIDistill', '__version__'
 ]

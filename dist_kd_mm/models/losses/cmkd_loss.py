@@ -242,6 +242,47 @@ class CMKDLoss(nn.Module):
         """Loss of student ``logits_S`` against teacher ``logits_T``, both
         ``(N, C)`` or ``(N, C, *spatial)`` of the same shape; a scalar.
         (No ``gt_labels``: ignored pixels are a ``DISTLoss`` option only.)"""
+        terms = self.terms(logits_S, logits_T)
+        if not terms:
+            return zero_loss(logits_S)
+        return check_finite('CMKDLoss', sum(terms.values()), logits_S,
+                            logits_T)
+
+    def terms(self, logits_S: Tensor, logits_T: Tensor) -> dict[str, Tensor]:
+        """The parts whose sum is the loss, as they enter it (``loss_weight
+        * tau**2`` included): ``'pearson'`` and ``'spearman'`` (the
+        weighted means over instances) and ``'intra'`` (when its weight is
+        not 0); none without instances. Arguments as :meth:`forward`'s."""
+        rows_s, rows_t = self.instance_rows(logits_S, logits_T)
+        if rows_s.numel() == 0:
+            return {}
+        log_probs_s = (rows_s / self.tau).log_softmax(dim=1)
+        probs_t = (rows_t / self.tau).softmax(dim=1)
+        shares = self.spearman_shares(probs_t)
+        groupings = [INSTANCE_DIMS] + ([CLASS_DIMS]
+                                       if self.intra_loss_weight else [])
+        correlations = pearson(rows_s[..., None], rows_t[..., None],
+                               groupings, self.eps, 'softmax', tau=self.tau,
+                               norm_floor=self.norm_floor)
+        pearson_term = 1 - correlations[0].flatten()
+        spearman = self.spearman_term(log_probs_s, probs_t)
+        scale = self.loss_weight * self.tau**2
+        terms = {
+            'pearson': scale * (self.pearson_weight *
+                                (1 - shares) * pearson_term).mean(),
+            'spearman': scale * (self.spearman_weight * shares *
+                                 spearman).mean(),
+        }
+        if self.intra_loss_weight:
+            terms['intra'] = (scale * self.intra_loss_weight) * (
+                1 - correlations[1].mean())
+        return terms
+
+    def instance_rows(self, logits_S: Tensor,
+                      logits_T: Tensor) -> tuple[Tensor, Tensor]:
+        """Both logits checked and as ``(M, C)`` rows of instances, in
+        float32 (or float64); the teacher's detached unless
+        ``teacher_detach=False``."""
         check_logit_pair('CMKDLoss', logits_S, logits_T)
         if logits_S.shape != logits_T.shape:
             raise ValueError(
@@ -254,25 +295,5 @@ class CMKDLoss(nn.Module):
         dtype = torch.promote_types(logits_S.dtype, torch.float32)
         if self.teacher_detach:
             logits_T = logits_T.detach()
-        if logits_S.numel() == 0:
-            return zero_loss(logits_S)
-        rows_s = instances_by_classes(logits_S.to(dtype))
-        rows_t = instances_by_classes(logits_T.to(dtype))
-        log_probs_s = (rows_s / self.tau).log_softmax(dim=1)
-        probs_t = (rows_t / self.tau).softmax(dim=1)
-        shares = self.spearman_shares(probs_t)
-        groupings = [INSTANCE_DIMS] + ([CLASS_DIMS]
-                                       if self.intra_loss_weight else [])
-        correlations = pearson(rows_s[..., None], rows_t[..., None],
-                               groupings, self.eps, 'softmax', tau=self.tau,
-                               norm_floor=self.norm_floor)
-        pearson_term = 1 - correlations[0].flatten()
-        spearman = self.spearman_term(log_probs_s, probs_t)
-        per_instance = (self.pearson_weight * (1 - shares) * pearson_term +
-                        self.spearman_weight * shares * spearman)
-        loss = per_instance.mean()
-        if self.intra_loss_weight:
-            loss = loss + self.intra_loss_weight * (1 -
-                                                    correlations[1].mean())
-        loss = self.loss_weight * self.tau**2 * loss
-        return check_finite('CMKDLoss', loss, logits_S, logits_T)
+        return (instances_by_classes(logits_S.to(dtype)),
+                instances_by_classes(logits_T.to(dtype)))

@@ -81,6 +81,18 @@ class DISTFeatureLoss(nn.Module):
         Returns:
             A scalar float32 (or float64) tensor.
         """
+        terms = self.terms(preds_S, preds_T)
+        if not terms:  # both weights 0
+            return zero_loss(preds_S if isinstance(preds_S, Tensor) else
+                             preds_S[0])
+        return sum(terms.values())
+
+    def terms(self, preds_S: Features,
+              preds_T: Features) -> dict[str, Tensor]:
+        """The weighted relations whose sum is the loss, as they enter it
+        (``loss_weight`` included, summed over levels): ``{'channel': ...,
+        'spatial': ...}``, those of nonzero weight. Arguments as
+        :meth:`forward`'s."""
         if isinstance(preds_S, Tensor) and isinstance(preds_T, Tensor):
             return self._level(preds_S, preds_T, '')
         if not (isinstance(preds_S, Sequence)
@@ -90,12 +102,14 @@ class DISTFeatureLoss(nn.Module):
                 'DISTFeatureLoss: preds_S and preds_T must both be tensors '
                 'or tuples of as many tensors, got '
                 f'{describe(preds_S)} and {describe(preds_T)}')
-        losses = [self._level(s, t, f' (level {i})')
+        levels = [self._level(s, t, f' (level {i})')
                   for i, (s, t) in enumerate(zip(preds_S, preds_T))]
-        return sum(losses[1:], losses[0])
+        return {name: sum(level[name] for level in levels)
+                for name in levels[0]}
 
-    def _level(self, feat_s: Tensor, feat_t: Tensor, where: str) -> Tensor:
-        """The weighted relations of one pair of maps."""
+    def _level(self, feat_s: Tensor, feat_t: Tensor,
+               where: str) -> dict[str, Tensor]:
+        """The weighted relations of one pair of maps, by name."""
         for name, feat in zip(PREDS, (feat_s, feat_t)):
             if not (isinstance(feat, Tensor) and feat.is_floating_point()
                     and feat.dim() >= 3):
@@ -115,17 +129,21 @@ class DISTFeatureLoss(nn.Module):
         dtype = torch.promote_types(feat_s.dtype, torch.float32)
         x_s = feat_s.reshape(*feat_s.shape[:2], -1)
         x_t = feat_t.reshape(*feat_t.shape[:2], -1)
-        loss = x_s.new_zeros((), dtype=dtype)
+        terms = {}
         if self.channel_weight:
             corr, = pearson(x_s, x_t, [CHANNELS], self.eps)
-            loss = loss + self.channel_weight * (1 - corr.mean())
+            terms['channel'] = (self.loss_weight * self.channel_weight) * (
+                1 - corr.mean())
         if self.spatial_weight:
             sum_s = x_s.sum(1, keepdim=True, dtype=dtype)
             sum_t = x_t.sum(1, keepdim=True, dtype=dtype)
             corr, = pearson(sum_s, sum_t, [POSITIONS], self.eps)
-            loss = loss + self.spatial_weight * (1 - corr.mean())
-        if not (self.channel_weight or self.spatial_weight):
-            loss = loss + zero_loss(x_s)
-        return check_finite(f'DISTFeatureLoss{where}',
-                                 self.loss_weight * loss, feat_s, feat_t,
-                                 PREDS)
+            terms['spatial'] = (self.loss_weight * self.spatial_weight) * (
+                1 - corr.mean())
+        if terms:
+            total = sum(terms.values())
+            if check_finite(f'DISTFeatureLoss{where}', total, feat_s, feat_t,
+                            PREDS) is not total:  # NaN for the AMP scaler
+                terms = {name: term * float('nan')
+                         for name, term in terms.items()}
+        return terms

@@ -161,11 +161,36 @@ class DISTLoss(nn.Module):
         Returns:
             A scalar float32 (or float64) tensor.
         """
+        terms = self.terms(logits_S, logits_T, gt_labels)
+        if not terms:
+            # No instances (e.g. a detection batch without RoIs), or every
+            # weight 0: a zero that keeps the student in the graph.
+            return zero_loss(logits_S)
+        loss = sum(terms.values())
+        return check_finite('DISTLoss', loss, logits_S, logits_T)
+
+    def terms(self,
+              logits_S: Tensor,
+              logits_T: Tensor,
+              gt_labels: Optional[Labels] = None) -> dict[str, Tensor]:
+        """The weighted relations whose sum is the loss, as they enter it:
+        ``{'inter': ..., 'intra': ...}`` (those of nonzero weight; none
+        without instances). Arguments as :meth:`forward`'s."""
         check_logit_pair('DISTLoss', logits_S, logits_T)
         if logits_S.numel() == 0 or logits_T.numel() == 0:
-            # No instances (e.g. a detection batch without RoIs): nothing to
-            # match; a zero that keeps the student in the graph.
-            return zero_loss(logits_S)
+            return {}
+        x_s, x_t, mask = self.instances(logits_S, logits_T, gt_labels)
+        return self._relations(x_s, x_t, mask)
+
+    def instances(self,
+                  logits_S: Tensor,
+                  logits_T: Tensor,
+                  gt_labels: Optional[Labels] = None
+                  ) -> tuple[Tensor, Tensor, Optional[Tensor]]:
+        """The logits as the loss sees them: student maps resized to the
+        teacher's, both as ``(N, A, C, P)`` instance views, and the
+        ``(N, 1, 1, P)`` mask of valid pixels (None without
+        ``gt_labels``)."""
         if self.teacher_detach:
             logits_T = logits_T.detach()
         logits_S = resize_student_to_teacher(
@@ -187,49 +212,49 @@ class DISTLoss(nn.Module):
         if gt_labels is not None:
             mask = valid_mask(gt_labels, logits_T.shape,
                               self.ignore_index).to(logits_T.device)
-        loss = self._relations(as_instances(logits_S, self.num_anchors),
-                               as_instances(logits_T, self.num_anchors),
-                               mask)
-        return check_finite('DISTLoss', loss, logits_S, logits_T)
+        return (as_instances(logits_S, self.num_anchors),
+                as_instances(logits_T, self.num_anchors), mask)
 
     def _relations(self, x_s: Tensor, x_t: Tensor,
-                   mask: Optional[Tensor]) -> Tensor:
-        """The weighted relations of ``(N, A, C, P)`` logits; the
+                   mask: Optional[Tensor]) -> dict[str, Tensor]:
+        """The weighted relations of ``(N, A, C, P)`` logits, by name; the
         intra-class one over all processes' instances with
         ``global_intra``."""
         scale = self.loss_weight * self.tau**2
-        inter = (INTER_DIMS, scale * self.inter_loss_weight)
-        intra = (INTRA_PER_IMAGE_DIMS if self.intra_per_image else
+        inter = ('inter', INTER_DIMS, scale * self.inter_loss_weight)
+        intra = ('intra', INTRA_PER_IMAGE_DIMS if self.intra_per_image else
                  INTRA_DIMS, scale * self.intra_loss_weight)
         processes = world_size() if self.global_intra else 1
-        if processes == 1 or intra[1] == 0:
+        if processes == 1 or intra[2] == 0:
             return self._weighted(x_s, x_t, mask, inter, intra)
-        local = self._weighted(x_s, x_t, mask, inter)
+        terms = self._weighted(x_s, x_t, mask, inter)
         all_s, all_t, all_mask = gather_instances(x_s, x_t, mask)
-        return local + scale_gradient(
-            self._weighted(all_s, all_t, all_mask, intra), float(processes))
+        terms['intra'] = scale_gradient(
+            self._weighted(all_s, all_t, all_mask, intra)['intra'],
+            float(processes))
+        return terms
 
     def _weighted(self, x_s: Tensor, x_t: Tensor, mask: Optional[Tensor],
-                  *relations: tuple[tuple[int, ...], float]) -> Tensor:
-        """``sum of weight * (1 - mean correlation)`` over ``relations``
-        (reduced dims, weight) of ``(N, A, C, P)`` logits; the mean runs
-        over the groups that hold valid instances."""
-        relations = [(dims, w) for dims, w in relations if w != 0]
-        if not relations:  # every weight 0
-            return zero_loss(x_s)
-        correlations = pearson(x_s, x_t, [dims for dims, _ in relations],
+                  *relations: tuple[str, tuple[int, ...], float]
+                  ) -> dict[str, Tensor]:
+        """``weight * (1 - mean correlation)`` of each of ``relations``
+        (name, reduced dims, weight) of ``(N, A, C, P)`` logits, by name,
+        from one Pearson call; those of weight 0 are left out. The mean
+        runs over the groups that hold valid instances."""
+        relations = [r for r in relations if r[2] != 0]
+        if not relations:
+            return {}
+        correlations = pearson(x_s, x_t, [dims for _, dims, _ in relations],
                                self.eps, self.activation, class_dim=2,
                                tau=self.tau, mask=mask,
                                norm_floor=self.norm_floor)
-        constant, terms = 0.0, []
-        for (dims, weight), corr in zip(relations, correlations):
-            if mask is None:  # weight * (1 - mean), as few scalar ops
-                constant += weight
-                terms.append(corr.sum() * (-weight / corr.numel()))
+        terms = {}
+        for (name, dims, weight), corr in zip(relations, correlations):
+            if mask is None:
+                terms[name] = weight - corr.sum() * (weight / corr.numel())
             else:  # groups without valid instances are left out
                 groups = valid_groups(x_s.shape, dims, mask)
                 mean = corr.sum() / groups.clamp(min=1)
-                terms.append(weight * torch.where(groups > 0, 1 - mean,
-                                                  mean * 0))
-        loss = sum(terms[1:], terms[0])
-        return loss + constant if constant else loss
+                terms[name] = weight * torch.where(groups > 0, 1 - mean,
+                                                   mean * 0)
+        return terms

@@ -43,4 +43,9 @@ distiller = dict(
         for level in range(NUM_LEVELS)
     })
 
-custom_hooks = [dict(type='dist_kd_mm.LeanCheckpointHook')]
+# The diagnostics hook logs each loss's terms, the teacher-student agreement
+# and the gradients into the student's head (docs/training.md#diagnostics).
+custom_hooks = [
+    dict(type='dist_kd_mm.LeanCheckpointHook'),
+    dict(type='dist_kd_mm.DistillDiagnosticsHook'),
+]

@@ -32,4 +32,9 @@ student_rois = dict(recorder='rois', data_idx=1)
 
 # Checkpoints leave out the frozen teacher (rebuilt from teacher_ckpt when
 # resuming).
-custom_hooks = [dict(type='dist_kd_mm.LeanCheckpointHook')]
+# The diagnostics hook logs each loss's terms, the teacher-student agreement
+# and the gradients into the student's head (docs/training.md#diagnostics).
+custom_hooks = [
+    dict(type='dist_kd_mm.LeanCheckpointHook'),
+    dict(type='dist_kd_mm.DistillDiagnosticsHook'),
+]

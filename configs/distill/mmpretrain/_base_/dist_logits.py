@@ -20,4 +20,9 @@ distiller = dict(
 
 # Checkpoints leave out the frozen teacher (rebuilt from teacher_ckpt when
 # resuming): about half the size for a ResNet-34 -> ResNet-18 run.
-custom_hooks = [dict(type='dist_kd_mm.LeanCheckpointHook')]
+# The diagnostics hook logs each loss's terms, the teacher-student agreement
+# and the gradients into the student's head (docs/training.md#diagnostics).
+custom_hooks = [
+    dict(type='dist_kd_mm.LeanCheckpointHook'),
+    dict(type='dist_kd_mm.DistillDiagnosticsHook'),
+]

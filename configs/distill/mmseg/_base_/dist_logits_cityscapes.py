@@ -36,4 +36,9 @@ distiller = dict(
 # Checkpoints leave out the frozen teacher (rebuilt from teacher_ckpt when
 # resuming): the DeepLabV3-R101 teacher holds 87.2M of the two networks'
 # 101.2M parameters and buffers.
-custom_hooks = [dict(type='dist_kd_mm.LeanCheckpointHook')]
+# The diagnostics hook logs each loss's terms, the teacher-student agreement
+# and the gradients into the student's head (docs/training.md#diagnostics).
+custom_hooks = [
+    dict(type='dist_kd_mm.LeanCheckpointHook'),
+    dict(type='dist_kd_mm.DistillDiagnosticsHook'),
+]
