@@ -35,3 +35,22 @@ def test_teacher_autocast_figures_time_each_precision(monkeypatch):
     assert timed[0] is None and timed[1] is torch.bfloat16
     assert result['float32'] > 0 and result['bfloat16'] > 0
     assert 0 <= result['loss_change'] < 0.05
+
+
+def test_diagnostics_figures_measure_only_the_measured_step(monkeypatch):
+    """The measured step runs the hook's measurement (once in the warm-up,
+    once in the round), the plain step does not."""
+    from dist_kd_mm.engine import DistillDiagnosticsHook
+    tool = load_tool('analysis_tools/benchmark_step.py')
+    measured = []
+    original = DistillDiagnosticsHook._measure
+
+    def spy(self, *args):
+        measured.append(len(self.calls))
+        return original(self, *args)
+
+    monkeypatch.setattr(DistillDiagnosticsHook, '_measure', spy)
+    case = tool.CASES['classification R34->R18, 8x3x112x112']
+    result = tool.diagnostics_figures(case['config'], 2, (32, 32), 1, 'cpu')
+    assert measured == [1, 1]  # one DIST loss captured each time
+    assert result['step'] > 0 and result['measured'] > 0

@@ -4,6 +4,8 @@
         [--cases ...] [--device cuda] [--amp float16|bfloat16]
     python tools/analysis_tools/benchmark_step.py --teacher-autocast
         [--device cuda] [--cases ...]
+    python tools/analysis_tools/benchmark_step.py --diagnostics
+        [--device cuda] [--cases ...]
 
 For the classification (ResNet-34 -> ResNet-18, ImageNet), detection
 (Cascade Mask R-CNN X101 and Faster R-CNN R101 -> Faster R-CNN R50 on RoI
@@ -33,7 +35,9 @@ dtype and the teacher inference under autocast (GPU only).
 ``--teacher-autocast`` times instead the teacher's forward in float32
 against ``teacher_autocast='bfloat16'`` (the frozen teacher's training
 forward under bfloat16 autocast) and prints the relative change of the
-distillation loss on the same batch.
+distillation loss on the same batch. ``--diagnostics`` times the
+distillation step alone against the same step measured by
+``DistillDiagnosticsHook`` (which measures one step per logger interval).
 """
 import argparse
 import copy
@@ -298,6 +302,29 @@ def teacher_autocast_figures(config: str, batch: int, size: tuple,
     return dict(times, loss_change=change)
 
 
+def diagnostics_figures(config: str, batch: int, size: tuple, repeats: int,
+                        device: str) -> dict:
+    """The distillation step, and the same step measured by
+    ``DistillDiagnosticsHook`` (terms, agreement, gradient norms), timed
+    interleaved."""
+    from dist_kd_mm.engine import DistillDiagnosticsHook
+    model = build(config, size).to(device)
+    model.train()
+    data = make_batch(model, batch, size, config.split('/')[2])
+    step = trainer(model)
+    hook = DistillDiagnosticsHook()
+    hook.attach(model)
+
+    def measured():
+        hook.arm()
+        step(lambda: model(**data, mode='loss'))
+        hook.collect()
+
+    return interleaved_medians(
+        {'step': lambda: step(lambda: model(**data, mode='loss')),
+         'measured': measured}, repeats)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--threads', type=int, default=2)
@@ -318,8 +345,27 @@ def main() -> None:
         '--teacher-autocast', action='store_true',
         help='instead: the teacher forward in float32 against '
         "teacher_autocast='bfloat16', and the loss change")
+    parser.add_argument(
+        '--diagnostics', action='store_true',
+        help='instead: the step with and without DistillDiagnosticsHook '
+        'measuring it')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.diagnostics:
+        print(f'{args.device}, median of {args.repeats} interleaved rounds')
+        print(f'{"case":<52}{"step s":>9}{"measured s":>12}{"extra":>9}'
+              f'{"per step at interval 10":>25}')
+        for label, case in CASES.items():
+            if args.cases and label.split()[0] not in args.cases:
+                continue
+            result = diagnostics_figures(case['config'], case['batch'],
+                                         case['size'], args.repeats,
+                                         args.device)
+            extra = result['measured'] / result['step'] - 1
+            print(f'{label:<52}{result["step"]:>9.3f}'
+                  f'{result["measured"]:>12.3f}{extra:>+9.1%}'
+                  f'{extra / 10:>+25.2%}', flush=True)
+        return
     if args.teacher_autocast:
         print(f'{args.device}, median of {args.repeats} interleaved rounds')
         print(f'{"case":<52}{"fp32 s":>10}{"bf16 s":>10}{"ratio":>8}'

@@ -153,11 +153,10 @@ class DistillDiagnosticsHook(Hook):
     It warns once when a softmax student is thrown further from a sure
     teacher than a uniform guess, by more than ``log C`` nats: KL(teacher ||
     student) at tau 1 above ``2 log C - H(teacher)``, the teacher's entropy
-    below ``log C / 2`` (:func:`thrown_off_teacher`). In this project's digits experiment that
-    happened within two iterations in every run whose distillation loss was
-    too strong for its learning rate (DIST with ``loss_weight * tau**2`` of
-    32 at lr 0.1), which ended at 10-56% top-1, and never in a healthy run
-    (``docs/stronger_teacher.md#why-dist-at-tau-4-collapsed``).
+    below ``log C / 2`` (:func:`thrown_off_teacher`). In this project's
+    digits experiment that happened at the first measurement of every run
+    whose distillation loss was too strong for its learning rate, and in
+    no healthy run (``docs/stronger_teacher.md``).
 
     Args:
         interval: measure every ``interval`` training iterations; None: at
@@ -188,7 +187,16 @@ class DistillDiagnosticsHook(Hook):
         self.warned = False
 
     def before_train(self, runner) -> None:
-        model = unwrap(runner.model)
+        self.attach(unwrap(runner.model))
+        self.logger = next((hook for hook in runner.hooks
+                            if isinstance(hook, LoggerHook)), None)
+        if self.interval is None and self.logger is None:
+            raise ValueError('DistillDiagnosticsHook: interval=None takes '
+                             "the LoggerHook's interval, but the run has no "
+                             'LoggerHook: give an interval')
+
+    def attach(self, model: torch.nn.Module) -> None:
+        """Measure the steps of ``model``, a distillation algorithm."""
         distiller = getattr(model, 'distiller', None)
         if distiller is None or not hasattr(distiller, 'distill_losses'):
             raise TypeError(
@@ -197,12 +205,6 @@ class DistillDiagnosticsHook(Hook):
                 'distill_losses: use the hook with a distillation algorithm '
                 '(SingleTeacherDistill) or remove it from custom_hooks')
         self.model, self.distiller = model, distiller
-        self.logger = next((hook for hook in runner.hooks
-                            if isinstance(hook, LoggerHook)), None)
-        if self.interval is None and self.logger is None:
-            raise ValueError('DistillDiagnosticsHook: interval=None takes '
-                             "the LoggerHook's interval, but the run has no "
-                             'LoggerHook: give an interval')
 
     def due(self, runner, batch_idx: int) -> bool:
         """Whether this iteration is measured: when the LoggerHook logs it,
@@ -217,15 +219,18 @@ class DistillDiagnosticsHook(Hook):
 
     def before_train_iter(self, runner, batch_idx: int,
                           data_batch=None) -> None:
-        if not self.due(runner, batch_idx):
-            return
+        if self.due(runner, batch_idx):
+            self.arm()
+
+    def arm(self) -> None:
+        """Measure the next training forward of the model."""
+        self._remove_handles()
         self.calls, self.values = {}, {}
         for name, loss in self.distiller.distill_losses.items():
             self.handles.append(loss.register_forward_pre_hook(
                 self._capture(name), with_kwargs=True))
         self.handles.append(self.model.register_forward_hook(
             self._measure, with_kwargs=True))
-        self.epoch = runner.epoch
 
     def _capture(self, name: str):
         def hook(module, args, kwargs):
@@ -303,15 +308,18 @@ class DistillDiagnosticsHook(Hook):
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs=None) -> None:
-        self._remove_handles()
-        if not self.values:
-            return
-        values = {name: float(value) for name, value in self.values.items()}
-        self.values = {}
+        values = self.collect()
         for name, value in values.items():
             runner.message_hub.update_scalar(PREFIX + name, value)
-        if self.warn and not self.warned:
+        if values and self.warn and not self.warned:
             self._check_thrown_off(runner, values)
+
+    def collect(self) -> dict[str, float]:
+        """The values measured since :meth:`arm`, as floats; disarms."""
+        self._remove_handles()
+        values = {name: float(value) for name, value in self.values.items()}
+        self.values = {}
+        return values
 
     def _check_thrown_off(self, runner, values: dict) -> None:
         """Warn, once, about a student thrown off its teacher."""
