@@ -19,6 +19,7 @@ from dist_kd_mm.engine import DistillDiagnosticsHook
 from helpers import (
     REPO_ROOT,
     TEST_CONFIGS,
+    TEST_DATA,
     load_tool,
     run_train,
     set_data_root,
@@ -267,3 +268,28 @@ def test_bad_uses_are_named(tmp_path, tiny_imagefolder):
     cfg.work_dir = str(tmp_path)
     with pytest.raises(TypeError, match='no mmrazor distiller'):
         Runner.from_cfg(cfg).train()
+
+
+def test_an_amp_run_with_an_overflow_trains_the_same_weights(
+        tmp_path, tiny_imagefolder, monkeypatch):
+    """Under (CPU-emulated) AMP, with the teacher overflowing at the second
+    iteration (the losses return NaN and the scaler skips the step), the
+    hook measures every step and changes nothing."""
+    monkeypatch.syspath_prepend(TEST_DATA)  # the config's cpu_amp module
+    states, hubs = [], []
+    for hook in (True, False):
+        cfg = Config.fromfile(osp.join(
+            TEST_CONFIGS, 'dist_tiny-resnet_imagefolder_cpu-amp.py'))
+        set_data_root(cfg, tiny_imagefolder)
+        if hook:
+            cfg.custom_hooks.append(
+                dict(type='dist_kd_mm.DistillDiagnosticsHook'))
+        cfg.work_dir = str(tmp_path / str(hook))
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        states.append(runner.model.state_dict())
+        hubs.append(runner.message_hub)
+    for key, value in states[1].items():
+        assert torch.equal(states[0][key], value), key
+    kl = hubs[0].get_scalar('train/diag/dist.kl').data[0]
+    assert len(kl) == 4 and np.isnan(kl[1]) and np.isfinite(kl[0])

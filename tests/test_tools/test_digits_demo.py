@@ -40,6 +40,10 @@ def test_demo_trains_every_run_per_seed(tmp_path):
 
     png = (work_dir / 'val_accuracy.png').read_bytes()
     assert png[:8] == b'\x89PNG\r\n\x1a\n' and len(png) > 10000
+    # the students' diagnostic curves beside it
+    for group in ('losses', 'agreement', 'kl_entropy', 'grads'):
+        png = (work_dir / 'diagnostics' / f'distill_{group}.png').read_bytes()
+        assert png[:8] == b'\x89PNG\r\n\x1a\n' and len(png) > 10000
 
     for seed in (3, 4):  # each seed distils from the teacher of its seed
         teacher_ckpt = (work_dir / 'teacher_resnet_20' / f'seed{seed}' /

@@ -8,7 +8,9 @@ CMKD and DIST+, every run over several seeds (seed s of a student distils
 from the teacher of seed s), through tools/train.py and this repo's
 configs. Prints a table of final validation accuracies (mean +- standard
 deviation and every seed's value) and writes the curves (mean with the
-seeds' range) to a PNG and all figures to results.json in the work dir.
+seeds' range) to a PNG, the distilled students' diagnostics (first seed,
+tools/analysis_tools/plot_distill_log.py) to diagnostics/, and all figures
+to results.json in the work dir.
 
     python -m tools.demo.digits_demo [--work-dir work_dirs/demo_digits]
         [--seeds 0 1 2] [--epochs 100] [--train-per-class 10] [--jobs 2]
@@ -30,6 +32,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from tools.analysis_tools.plot_distill_log import (
+    plot_runs,
+    read_series,
+    scalars_path,
+)
 from tools.dataset_converters.export_digits import export_digits
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -288,10 +295,17 @@ def main() -> None:
             for method in methods
         ],
     }
+    # the distilled students' DistillDiagnosticsHook series, first seed
+    diagnostics = plot_runs(
+        {method.name: read_series(scalars_path(
+            osp.join(work_dir, method.work_dir_name, f'seed{seeds[0]}')))
+         for method in methods if method.needs_teacher},
+        osp.join(work_dir, 'diagnostics'))
     results_path = osp.join(work_dir, 'results.json')
     with open(results_path, 'w') as f:
         json.dump(results, f, indent=2)
-    print(f'\nCurves: {plot_path}\nFigures: {results_path}')
+    print(f'\nCurves: {plot_path}\nDiagnostics (seed {seeds[0]}): '
+          f'{", ".join(diagnostics)}\nFigures: {results_path}')
 
 
 if __name__ == '__main__':
