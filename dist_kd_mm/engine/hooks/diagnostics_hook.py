@@ -1,8 +1,8 @@
 """Per-term losses, teacher-student agreement and the gradients that the
 distillation and task losses send into the student, logged while it trains.
 """
+import inspect
 import math
-import warnings
 from typing import Optional
 
 import torch
@@ -253,7 +253,6 @@ class DistillDiagnosticsHook(Hook):
     def _loss_values(self, name: str, loss, args, kwargs) -> None:
         series = series_name(name)
         if args:  # mmrazor passes keywords; positional ones by signature
-            import inspect
             kwargs = inspect.signature(loss.forward).bind(*args,
                                                           **kwargs).arguments
         if hasattr(loss, 'terms'):
@@ -349,7 +348,6 @@ class DistillDiagnosticsHook(Hook):
                 'rate, or ramp the weight up with DistillLossWarmupHook; '
                 'see docs/losses.md#choosing-tau-and-weights')
             runner.logger.warning(message)
-            warnings.warn(message, RuntimeWarning, stacklevel=2)
             return
 
     def _remove_handles(self) -> None:
