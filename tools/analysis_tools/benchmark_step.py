@@ -325,6 +325,13 @@ def diagnostics_figures(config: str, batch: int, size: tuple, repeats: int,
          'measured': measured}, repeats)
 
 
+def selected(cases: dict, families) -> list:
+    """The ``(label, case)`` pairs of ``cases`` in ``families`` (the first
+    word of a label; all when none are given)."""
+    return [(label, case) for label, case in cases.items()
+            if not families or label.split()[0] in families]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--threads', type=int, default=2)
@@ -355,9 +362,7 @@ def main() -> None:
         print(f'{args.device}, median of {args.repeats} interleaved rounds')
         print(f'{"case":<52}{"step s":>9}{"measured s":>12}{"extra":>9}'
               f'{"per step at interval 10":>25}')
-        for label, case in CASES.items():
-            if args.cases and label.split()[0] not in args.cases:
-                continue
+        for label, case in selected(CASES, args.cases):
             result = diagnostics_figures(case['config'], case['batch'],
                                          case['size'], args.repeats,
                                          args.device)
@@ -370,9 +375,7 @@ def main() -> None:
         print(f'{args.device}, median of {args.repeats} interleaved rounds')
         print(f'{"case":<52}{"fp32 s":>10}{"bf16 s":>10}{"ratio":>8}'
               f'{"loss change":>13}')
-        for label, case in CASES.items():
-            if args.cases and label.split()[0] not in args.cases:
-                continue
+        for label, case in selected(CASES, args.cases):
             result = teacher_autocast_figures(
                 case['config'], case['batch'], case['size'], args.repeats,
                 args.device)
@@ -390,9 +393,7 @@ def main() -> None:
             from dist_kd_mm.models.losses import pearson
             pearson.CHUNK_ELEMENTS = args.chunk_elements
         print(f'{"case":<48}{"distill step MB":>16}{"student step MB":>16}')
-        for label, case in MEMORY_CASES.items():
-            if args.cases and label.split()[0] not in args.cases:
-                continue
+        for label, case in selected(MEMORY_CASES, args.cases):
             distill, student = step_peak(case['config'], case['batch'],
                                          case['size'])
             print(f'{label:<48}{distill / 1e6:>16.1f}{student / 1e6:>16.1f}',
@@ -406,9 +407,7 @@ def main() -> None:
               f'{"teacher s":>10}{"ratio":>8}{"RoI pass s":>11}')
     print(header)
     print('-' * len(header))
-    for label, case in CASES.items():
-        if args.cases and label.split()[0] not in args.cases:
-            continue
+    for label, case in selected(CASES, args.cases):
         result = benchmark(case['config'], case['batch'], case['size'],
                            args.repeats, args.device, args.amp)
         ratio = result['distill'] / (result['student'] + result['teacher'])
