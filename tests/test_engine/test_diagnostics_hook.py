@@ -10,6 +10,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
+from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 from scipy.special import softmax
 from scipy.stats import entropy
@@ -211,7 +212,13 @@ def digits_teacher(tmp_path_factory):
     load_tool('dataset_converters/export_digits.py').export_digits(
         str(root / 'data'), train_per_class=30)
     cfg = digits_cfg(DIGITS, str(root / 'data'), root / 'teacher', 20)
-    Runner.from_cfg(cfg).train()
+    # the Runner makes its scope the default; a module fixture runs outside
+    # conftest's per-test restoring of it
+    saved = DefaultScope._instance_dict.copy()
+    try:
+        Runner.from_cfg(cfg).train()
+    finally:
+        DefaultScope._instance_dict = saved
     return str(root / 'data'), str(root / 'teacher' / 'epoch_20.pth')
 
 
