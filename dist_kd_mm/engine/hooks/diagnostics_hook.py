@@ -258,12 +258,10 @@ class DistillDiagnosticsHook(Hook):
         if hasattr(loss, 'terms'):
             for term, value in loss.terms(**kwargs).items():
                 self.values[f'{series}.{term}'] = value
-        if hasattr(loss, 'spearman_shares'):  # CMKD
-            _, rows_t = loss.instance_rows(kwargs['logits_S'],
-                                           kwargs['logits_T'])
-            self.values[f'{series}.spearman_share'] = loss.spearman_shares(
-                (rows_t / loss.tau).softmax(1)).mean()
         rows = logit_rows(loss, kwargs)
+        if hasattr(loss, 'spearman_shares') and rows is not None:  # CMKD
+            self.values[f'{series}.spearman_share'] = loss.spearman_shares(
+                (rows[1] / loss.tau).softmax(1)).mean()
         if rows is not None and rows[0].numel():
             for stat, value in agreement_stats(*rows).items():
                 self.values[f'{series}.{stat}'] = value
